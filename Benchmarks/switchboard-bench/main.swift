@@ -1,0 +1,22 @@
+// switchboard-bench: release-build benchmarks that print one JSON object per line.
+//
+// Usage: switchboard-bench [SUITE ...]   (no argument runs every suite)
+// Each suite lives in its own file and registers itself in `allSuites` below.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let allSuites: [BenchSuite] = [
+]
+
+let wanted = Set(CommandLine.arguments.dropFirst())
+let unknown = wanted.subtracting(allSuites.map(\.name))
+if !unknown.isEmpty {
+    let names = allSuites.map(\.name).joined(separator: ", ")
+    FileHandleOutput.error("unknown suite(s): \(unknown.sorted().joined(separator: ", ")); known: \(names)")
+    exit(2)
+}
+for suite in allSuites where wanted.isEmpty || wanted.contains(suite.name) {
+    suite.run()
+}

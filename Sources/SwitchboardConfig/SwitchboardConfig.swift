@@ -1,0 +1,1 @@
+// SwitchboardConfig: loads the engine policy from YAML with errors that name the bad key.

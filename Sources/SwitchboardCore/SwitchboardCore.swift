@@ -1,0 +1,1 @@
+// SwitchboardCore: the Engine that composes threading and routing, its policy and KPIs.

@@ -1,0 +1,1 @@
+// SwitchboardRouting: agents, queues, scoring and offers (pure, deterministic).

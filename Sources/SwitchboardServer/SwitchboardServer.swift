@@ -1,0 +1,1 @@
+// SwitchboardServer: the reactor thread that owns the live engine and the sockets.

@@ -1,0 +1,1 @@
+// SwitchboardSimulation: discrete-event surge simulation over the real engine, Erlang C/A.

@@ -1,0 +1,1 @@
+// SwitchboardStore: SQLite through GRDB, schema, migrations, group-commit writer.

@@ -1,0 +1,1 @@
+// SwitchboardThreading: customer identity and case threading (pure, deterministic).

@@ -1,0 +1,1 @@
+// SwitchboardWire: v1 frame header, generated protobuf messages, Wire <-> Core mapping.

@@ -1,0 +1,1 @@
+// ZeroMQ: the thin RAII wrapper over libzmq (Context, Socket, Message, Poller, ZMQError).

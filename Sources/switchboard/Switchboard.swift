@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `switchboard` command: one binary for operators, adapter authors and planners.
+/// Each subcommand lives in its own file in this folder.
+@main
+struct Switchboard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Support-contact routing and case threading over ZeroMQ.",
+        version: SwitchboardVersion.string,
+        subcommands: [
+        ]
+    )
+}
+
+enum SwitchboardVersion {
+    static let string = "0.1.0"
+}

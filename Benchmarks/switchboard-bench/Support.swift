@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #endif
 
 /// One named group of measurements. `run` prints JSON lines through `emit`.
@@ -59,7 +59,7 @@ func residentBytes() -> Int {
     defer { fclose(f) }
     var buf = [CChar](repeating: 0, count: 128)
     guard fgets(&buf, Int32(buf.count), f) != nil else { return 0 }
-    let fields = String(cString: buf).split(separator: " ")
+    let fields = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
     guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }

@@ -31,6 +31,18 @@ public struct ServiceTarget: Sendable, Hashable, CustomStringConvertible {
         self.init(fraction: fraction, withinSeconds: secs)
     }
 
+    /// Parses "5%", "0.05" or "5" (read as percent when above 1) into a fraction 0…1.
+    public static func parseFraction(_ text: String, field: String) throws(SwitchboardError) -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let isPercent = trimmed.hasSuffix("%")
+        guard let v = Double(isPercent ? String(trimmed.dropLast()) : trimmed), v >= 0, v.isFinite else {
+            throw .invalidArgument("expected a percentage such as 5% or a fraction such as 0.05; got '\(text)'", field: field)
+        }
+        let f = isPercent || v > 1 ? v / 100 : v
+        guard f <= 1 else { throw .invalidArgument("a percentage is at most 100%; got '\(text)'", field: field) }
+        return f
+    }
+
     public var description: String {
         "\(Self.trim(fraction * 100))/\(Self.trim(withinSeconds))"
     }

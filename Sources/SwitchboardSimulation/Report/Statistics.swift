@@ -133,6 +133,17 @@ public enum StudentT {
         return cornishFisher(z: 1.959963984540054, df: Double(max(df, 1)))
     }
 
+    /// t_{0.995, df}: the 99% two-sided band.
+    public static func quantile995(degreesOfFreedom df: Int) -> Double {
+        let table: [Double] = [
+            63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169,
+            3.106, 3.055, 3.012, 2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845,
+            2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763, 2.756, 2.750,
+        ]
+        if df >= 1 && df <= 30 { return table[df - 1] }
+        return cornishFisher(z: 2.575829303548901, df: Double(max(df, 1)))
+    }
+
     /// t_{0.9995, df} for tests that want a wider (99.9%) band.
     public static func quantile9995(degreesOfFreedom df: Int) -> Double {
         let table: [Double] = [

@@ -11,6 +11,7 @@ struct Switchboard: ParsableCommand {
         subcommands: [
             ErlangCommand.self,
             SimulateCommand.self,
+            StaffingCommand.self,
         ]
     )
 }

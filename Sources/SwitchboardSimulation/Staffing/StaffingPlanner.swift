@@ -15,6 +15,8 @@ import SwitchboardRouting
 ///    the ones before it, never after. For interval i (earlier intervals fixed), the total is
 ///    found by doubling and bisection on simulations of intervals 0…i; then each group in turn is
 ///    trimmed by bisection while the targets still hold.
+/// 3. Repair: the whole horizon is simulated with the roster; an interval that now misses (its
+///    queue spills into a smaller next interval) gets one more agent, and the check repeats.
 ///
 /// Every candidate is judged on the mean over the same replications with the same seeds (common
 /// random numbers), so two rosters are compared on the same customers, not on luck.
@@ -159,8 +161,30 @@ public struct StaffingPlanner: Sendable {
             staffing = with(staffing, interval: i, parts: parts)
             progress(i, parts)
         }
-        let report = try simulator.run(staffing: staffing)
+        // Repair: the sweep judged interval i with later intervals staffed like i; the whole day can
+        // differ (a queue left at 10:29 meets 10:30's smaller roster). Add one agent (to the group
+        // with the largest share) wherever the full run misses, until it meets or the ceiling is hit.
+        var report = try simulator.run(staffing: staffing)
         simulations += 1
+        var repairs = 0
+        while repairs < 4 * n {
+            var missed = Set<Int>()
+            for c in scenario.channels.indices {
+                for i in 0..<n where report.meets(channel: c, interval: i, maxAbandon: maxAbandon) == false {
+                    missed.insert(i)
+                }
+            }
+            missed.subtract(unreachable)
+            if missed.isEmpty { break }
+            for i in missed {
+                let share = shares(interval: i)
+                let g = share.indices.max { share[$0] < share[$1] } ?? 0
+                staffing[g][i] += 1
+            }
+            report = try simulator.run(staffing: staffing)
+            simulations += 1
+            repairs += 1
+        }
         return Plan(staffing: staffing, erlangEstimate: estimate, report: report, unreachable: unreachable,
                     simulationsRun: simulations)
     }

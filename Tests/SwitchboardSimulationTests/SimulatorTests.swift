@@ -205,3 +205,28 @@ import Testing
         #expect(estimate == [54])
     }
 }
+
+@Suite struct RosterTests {
+    /// When the roster shrinks, busy agents finish their contact (and wrap-up) before logging out,
+    /// and take nothing new meanwhile; the engine ends the run with exactly the rostered agents on.
+    @Test func busyAgentsFinishBeforeLeavingAShift() throws {
+        let s = try Scenario.load(yaml: """
+            seed: 8
+            interval: 30m
+            duration: 1h
+            channels:
+              voice: {arrivals: {per_hour: 200}, handle_time: {distribution: fixed, value: 600}}
+            agents: [{group: a, staffing: [6, 2]}]
+            """)
+        let simulator = try Simulator(scenario: s)
+        var run = try Replication(simulator: simulator, index: 0, staffing: s.staffing, intervals: s.intervalCount)
+        let r = try run.execute()
+        #expect(run.agents.filter(\.loggedIn).count == 2)
+        #expect(run.agents.allSatisfy { !$0.leaving })
+        // Leavers kept their capacity logged in while finishing: more than 2 agents' worth in interval 2.
+        #expect(r.capacityUnitSeconds[1] > 2 * 100 * 1800)
+        #expect(r.capacityUnitSeconds[1] < 6 * 100 * 1800)
+        let states = run.engine.stats(at: Instant(microseconds: 0)).routing.agentsByState
+        #expect((states[.offline] ?? 0) == run.agents.count - 2)
+    }
+}

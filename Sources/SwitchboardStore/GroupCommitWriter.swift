@@ -60,6 +60,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     // @unchecked: after `init`, only the writer thread touches `nextExpected` and `lastFailure`.
 
     private let pool: DatabasePool
+    /// Held so the data dir stays locked until this writer is gone, even when the `CommandLog`
+    /// was released from a completion on the writer thread and could not wait for it.
+    private let lock: DataDirectoryLock
     private let shared: WriterShared
     private let databasePath: String
     private let maximumRecordsPerCommit: Int
@@ -70,10 +73,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lastFailure: SwitchboardError?
 
     init(
-        pool: DatabasePool, shared: WriterShared, databasePath: String,
+        pool: DatabasePool, lock: DataDirectoryLock, shared: WriterShared, databasePath: String,
         maximumRecordsPerCommit: Int, durableSequence: Int64
     ) {
         self.pool = pool
+        self.lock = lock
         self.shared = shared
         self.databasePath = databasePath
         self.maximumRecordsPerCommit = maximumRecordsPerCommit

@@ -187,6 +187,38 @@ import Testing
         #expect(reopened.durableSequence == 100)
     }
 
+    /// Closing from a completion (on the writer thread) does not deadlock: the log stops taking
+    /// appends, and a later close from another thread finishes the job.
+    @Test func closingFromACompletionDoesNotDeadlock() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        let closed = DispatchSemaphore(value: 0)
+        log.append(testRecords(1...3)) { _ in
+            log.close()
+            closed.signal()
+        }
+        closed.wait()
+        let late = #expect(throws: SwitchboardError.self) { try log.appendAndWait([testRecord(4)]) }
+        #expect(late?.code == .unavailable)
+        log.close()
+
+        let reopened = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        defer { reopened.close() }
+        #expect(reopened.durableSequence == 3)
+    }
+
+    /// Each durability mode sets SQLite's synchronous level on the connections it opens.
+    @Test(arguments: [(StoreConfiguration.Durability.full, 2), (.normal, 1)])
+    func durabilityModeSetsSynchronous(mode: StoreConfiguration.Durability, level: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path, durability: mode))
+        defer { log.close() }
+        let writer = try log.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writer == level)
+    }
+
     /// A gap or a repeated sequence is our own bug: an internal error, and nothing of it stored.
     @Test func aSequenceGapOrRepeatIsRefusedAsInternal() throws {
         let directory = TemporaryDirectory()
@@ -307,8 +339,11 @@ import Testing
         let database = log.databasePath
         // Not the -shm file: it is memory-mapped, and an immutable mapping faults the process.
         try chattr("+i", database, database + "-wal")
+        var immutable = true
+        defer { if immutable { try? chattr("-i", database, database + "-wal") } }
         let error = #expect(throws: SwitchboardError.self) { try log.appendAndWait(testRecords(11...20)) }
         try chattr("-i", database, database + "-wal")
+        immutable = false
         #expect(error?.code == .unavailable)
         #expect(error?.cause?.hasPrefix("SQLite") == true)
         #expect(log.durableSequence == 10)

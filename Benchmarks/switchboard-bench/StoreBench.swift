@@ -2,8 +2,8 @@
 //
 // (a) `one-per-commit`: one 200-byte record, wait until durable, repeat: one transaction (one fsync
 //     in `full` mode) per record, the cost a naive "commit each request" server pays.
-// (b) `group-commit`: an open-loop producer offers records at a fixed rate (1,000 per ms, and a
-//     lighter 100 per ms), one append per record, never waiting; the writer thread commits whatever
+// (b) `group-commit`: an open-loop producer offers records at a fixed rate (1,000 per ms, which
+//     saturates the writer, then 100 and 10 per ms), one append per record, never waiting; the writer thread commits whatever
 //     queued during the previous commit. Latency is measured from each record's scheduled offer
 //     time to its durable completion, so a producer that falls behind is charged for it
 //     (no coordinated omission).
@@ -30,16 +30,23 @@ func runStoreSuite() {
     let seconds = Double(benchEnvironment("SWITCHBOARD_BENCH_SECONDS") ?? "") ?? 2
     let parent = benchEnvironment("SWITCHBOARD_BENCH_DIR") ?? "/tmp"
     for durability in StoreConfiguration.Durability.allCases {
-        guard let single = StoreBench.onePerCommit(durability: durability, seconds: seconds, parent: parent),
-            let heavy = StoreBench.groupCommit(
-                durability: durability, recordsPerMillisecond: 1_000, seconds: seconds, parent: parent),
-            StoreBench.groupCommit(durability: durability, recordsPerMillisecond: 100, seconds: seconds, parent: parent)
-                != nil
-        else { continue }
+        guard let single = StoreBench.onePerCommit(durability: durability, seconds: seconds, parent: parent) else {
+            continue
+        }
+        // 1,000 per ms saturates the writer: its records/s is the throughput ceiling. The lighter
+        // rates show the latency a server sees below saturation (1,000 contacts/s is issue 4's load).
+        var heavy: StoreBench.Result?
+        for rate in [1_000, 100, 10] {
+            let result = StoreBench.groupCommit(
+                durability: durability, recordsPerMillisecond: rate, seconds: rate == 1_000 ? seconds / 2 : seconds,
+                parent: parent)
+            if rate == 1_000 { heavy = result }
+        }
+        guard let heavy else { continue }
         emit([
             "suite": .string("store"), "case": .string("group_vs_single"),
             "durability": .string(durability.rawValue),
-            "records_per_s_ratio": .double(heavy.recordsPerSecond / single.recordsPerSecond),
+            "records_per_s_ratio": .double(StoreBench.rounded(heavy.recordsPerSecond / single.recordsPerSecond)),
         ])
     }
 }
@@ -141,6 +148,9 @@ enum StoreBench {
             "records_per_commit": .double(rounded(Double(statistics.recordsWritten) / Double(max(1, statistics.commits)))),
             "commits_per_s": .double(rounded(Double(statistics.commits) / elapsed)),
             "records_per_s": .double(rounded(result.recordsPerSecond)),
+            // Saturated: the writer fell behind the offer, so the queue grew all run long and the
+            // latencies measure the run's length more than the store.
+            "saturated": .bool(result.recordsPerSecond < 0.95 * Double(recordsPerMillisecond * 1_000)),
             "p50_us": .int(Int(histogram.valueAtPercentile(50))), "p99_us": .int(Int(histogram.valueAtPercentile(99))),
             "max_us": .int(Int(histogram.max)),
         ])

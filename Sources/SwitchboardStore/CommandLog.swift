@@ -313,6 +313,8 @@ public final class CommandLog: @unchecked Sendable {
             // For every connection; the writer's is set again after GRDB's WAL set-up (see
             // `applyDurability`).
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // After a checkpoint, shrink a WAL that a burst grew past 64 MiB instead of keeping it.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             if let maximumBytes {
                 let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 let pages = max(1, maximumBytes / max(pageSize, 512))

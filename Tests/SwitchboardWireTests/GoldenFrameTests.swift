@@ -133,7 +133,7 @@ import Testing
         try Self.expectBody(element, matches: "stream-offers.message.body.bin")
 
         try Self.expectHeader(.cancel(id: 4), matches: "stream-offers.cancel.header.bin")
-        try Self.expectHeader(.streamEnd(id: 4, status: .cancelled, message: "cancelled by the client"), matches: "stream-offers.end.header.bin")
+        try Self.expectHeader(.streamEnd(id: 4, status: .cancelled, message: "the stream was cancelled by the client"), matches: "stream-offers.end.header.bin")
     }
 
     /// PING and PONG echo the nonce.

@@ -158,7 +158,7 @@ FILES = {
     "stream-offers.message.header.bin": header("STREAM_MESSAGE", 4),
     "stream-offers.message.body.bin": stream_offers_offer(),
     "stream-offers.cancel.header.bin": header("CANCEL", 4),
-    "stream-offers.end.header.bin": header("STREAM_END", 4, status="CANCELLED", text="cancelled by the client"),
+    "stream-offers.end.header.bin": header("STREAM_END", 4, status="CANCELLED", text="the stream was cancelled by the client"),
     # Liveness: PING with nonce 0x0102030405060708 and its PONG.
     "ping.header.bin": header("PING", 0x0102030405060708),
     "pong.header.bin": header("PONG", 0x0102030405060708),

@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "SwitchboardSimulation",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

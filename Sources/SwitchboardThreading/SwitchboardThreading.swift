@@ -1,1 +1,0 @@
-// SwitchboardThreading: customer identity and case threading (pure, deterministic).

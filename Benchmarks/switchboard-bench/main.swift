@@ -8,6 +8,7 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    healthRTTSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

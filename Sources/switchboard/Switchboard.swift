@@ -10,6 +10,7 @@ struct Switchboard: ParsableCommand {
         version: SwitchboardVersion.string,
         subcommands: [
             ErlangCommand.self,
+            SimulateCommand.self,
         ]
     )
 }

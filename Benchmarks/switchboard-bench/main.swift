@@ -8,6 +8,7 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    threadingSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -470,7 +470,7 @@ public struct CaseDirectory: Sendable {
     public func customer(for identifier: Identifier) -> CustomerID? { identifierIndex[identifier] }
 
     /// The customer an adapter's identifier belongs to (normalised first; errors name `identifier`).
-    public func customer(matching raw: RawIdentifier) throws(SwitchboardError) -> CustomerID? {
+    public func customer(for raw: RawIdentifier) throws(SwitchboardError) -> CustomerID? {
         identifierIndex[try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifier")]
     }
 

@@ -47,7 +47,7 @@ private func input(_ n: Int, step: Int) -> (ThreadingInput, advanceHours: Double
                 if resolve { try? h.directory.recordOutcome(contact: d.contact, case: d.caseID, resolved: true, at: h.clock.now) }
                 // Every identifier the contact carried now has a live owner.
                 for raw in contact.identifiers {
-                    let owner = try? h.directory.customer(matching: raw)
+                    let owner = try? h.directory.customer(for: raw)
                     #expect(owner.map { h.directory.canonical($0) == $0 } == true, "\(raw) has no live owner")
                 }
                 #expect(h.directory.canonical(d.customer) == d.customer)

@@ -328,9 +328,9 @@ import Testing
     @Test func lookupsByIdentifier() throws {
         var h = Harness()
         let d = try h.decide(.email(from: "alice@example.com", extra: [.phone("+14155550100"), .socialHandle(platform: "twitter", handle: "@alice")]))
-        #expect(try h.directory.customer(matching: .phone("(415) 555-0100")) == d.customer)
-        #expect(try h.directory.customer(matching: .socialHandle(platform: "Twitter", handle: "ALICE")) == d.customer)
-        #expect(try h.directory.customer(matching: .email("nobody@example.com")) == nil)
+        #expect(try h.directory.customer(for: RawIdentifier.phone("(415) 555-0100")) == d.customer)
+        #expect(try h.directory.customer(for: RawIdentifier.socialHandle(platform: "Twitter", handle: "ALICE")) == d.customer)
+        #expect(try h.directory.customer(for: RawIdentifier.email("nobody@example.com")) == nil)
         let summary = try #require(h.directory.customer(d.customer))
         #expect(summary.identifiers.count == 3 && summary.cases == [d.caseID])
     }

@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardStore",
-            dependencies: ["SwitchboardCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SwitchboardDomain", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "SwitchboardSimulation",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -116,6 +116,7 @@ let package = Package(
             name: "switchboard-bench",
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
+                "SwitchboardDomain", "SwitchboardStore",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/switchboard-bench",
@@ -163,7 +164,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardStoreTests",
-            dependencies: ["SwitchboardStore", "SwitchboardTestSupport"],
+            dependencies: [
+                "SwitchboardStore", "SwitchboardDomain", "SwitchboardTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

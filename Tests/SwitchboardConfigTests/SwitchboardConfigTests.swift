@@ -1,8 +1,10 @@
 import SwitchboardConfig
 import SwitchboardCore
 import SwitchboardDomain
+import SwitchboardRouting
 import SwitchboardThreading
 import Testing
+import Yams
 
 private func expectConfigError(_ yaml: String, field: String, mentions: [String], sourceLocation: SourceLocation = #_sourceLocation) {
     do {
@@ -103,5 +105,64 @@ private func expectConfigError(_ yaml: String, field: String, mentions: [String]
         } catch {
             #expect(error.field == "spans" && error.message.contains("missing"))
         }
+    }
+}
+
+@Suite struct EnginePolicyLoading {
+    /// The default policy written out as YAML reads back as the same policy: every key the encoder
+    /// writes is one the decoder knows.
+    @Test func defaultPolicyRoundTripsThroughYAML() throws {
+        let yaml = try YAMLEncoder().encode(Policy())
+        #expect(try PolicyLoader.policy(fromYAML: yaml) == Policy())
+    }
+
+    /// Keys in every section are read, and unset keys keep their defaults.
+    @Test func sectionsAreRead() throws {
+        let p = try PolicyLoader.policy(fromYAML: """
+            threading:
+              default_country: GB
+              merge: { phone: never }
+            routing:
+              offer_timeout: { chat: 45s }
+            kpi:
+              repeat_window: 3d
+            """)
+        #expect(p.threading.defaultCountry == .unitedKingdom && p.threading.merge.phone == .never)
+        #expect(p.routing.offerTimeout.chat == .seconds(45) && p.routing.offerTimeout.voice == Policy().routing.offerTimeout.voice)
+        #expect(p.kpi.repeatWindow == .days(3))
+    }
+
+    /// A wrong value deep in the routing section names its full key path.
+    @Test func routingErrorsNameTheFullKeyPath() {
+        do {
+            _ = try PolicyLoader.policy(fromYAML: "routing:\n  offer_timeout:\n    voice: fast\n")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.field == "routing.offer_timeout.voice")
+            #expect(error.message.hasPrefix("routing.offer_timeout.voice: expected a number of seconds"))
+        }
+    }
+
+    /// Typos anywhere are refused with their path.
+    @Test func typosAnywhereAreRefused() {
+        for (yaml, field) in [
+            ("threading:\n  open_case_windw: 1d\n", "threading.open_case_windw"),
+            ("routing:\n  offer_timeout: { vocie: 20 }\n", "routing.offer_timeout.vocie"),
+            ("kpis: {}\n", "kpis"),
+        ] {
+            do {
+                _ = try PolicyLoader.policy(fromYAML: yaml)
+                Issue.record("expected an error for \(field)")
+            } catch {
+                #expect(error.field == field && error.message.contains("unknown key"), "\(error.message)")
+            }
+        }
+    }
+
+    /// A missing file is an error naming the path.
+    @Test func missingFileIsAnError() {
+        #expect {
+            _ = try PolicyLoader.policy(fromFile: "/nonexistent/switchboard.yaml")
+        } throws: { ($0 as? SwitchboardError)?.message.contains("/nonexistent/switchboard.yaml") == true }
     }
 }

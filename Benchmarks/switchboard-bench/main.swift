@@ -9,6 +9,7 @@ import Glibc
 
 let allSuites: [BenchSuite] = [
     healthRTTSuite,
+    threadingSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

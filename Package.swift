@@ -74,7 +74,11 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardStore",
-            dependencies: ["SwitchboardDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SwitchboardDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(

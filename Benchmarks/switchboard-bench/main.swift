@@ -10,6 +10,7 @@ import Glibc
 let allSuites: [BenchSuite] = [
     healthRTTSuite,
     threadingSuite,
+    storeSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

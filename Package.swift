@@ -121,7 +121,9 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
                 "SwitchboardDomain", "SwitchboardStore",
+                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/switchboard-bench",
             swiftSettings: strict
@@ -178,6 +180,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ", "SwitchboardTestSupport",
+                "SwitchboardDomain",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,6 +8,8 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    healthRTTSuite,
+    threadingSuite,
     storeSuite,
 ]
 

@@ -42,6 +42,11 @@ extension Server {
         /// deadlines. Default 256.
         public var maxMessagesPerTurn: Int = 256
 
+        /// The most calls the reactor tracks at once: unary calls a handler answers later plus open
+        /// streams. Past it, new calls that would be tracked are refused RESOURCE_EXHAUSTED (retryable),
+        /// so no peer can grow the server's tables without bound. Default 100,000.
+        public var maxCallsInFlight: Int = 100_000
+
         /// On SIGTERM/`stop()`, how long the server waits for in-flight calls to be answered before
         /// it answers the rest UNAVAILABLE and closes. Default 5 s.
         public var drainTimeoutMilliseconds: Int64 = 5_000

@@ -458,6 +458,11 @@ public final class Reactor {
             answerError(call, method, .notYetServed(method))
             return
         }
+        if pending.count + streams.count >= configuration.maxCallsInFlight {
+            warn(.tooManyCalls, "refused a call: too many calls in flight", peer: call.peer, ["sb.method": "\(method)"])
+            answerError(call, method, WireError(.resourceExhausted, "the server has \(pending.count + streams.count) calls in flight, its limit; retry with backoff"))
+            return
+        }
         let info = CallInfo(id: call, method: method, timeoutMilliseconds: timeout, deadline: deadline, received: received)
         let body = frames.bytes(at: 2)
         logger.trace("request", metadata: callMetadata(call, method))

@@ -74,7 +74,11 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardStore",
-            dependencies: ["SwitchboardDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SwitchboardDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -94,7 +98,7 @@ let package = Package(
         .target(
             name: "SwitchboardSimulation",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

@@ -9,6 +9,8 @@ import Glibc
 
 let allSuites: [BenchSuite] = [
     healthRTTSuite,
+    threadingSuite,
+    storeSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

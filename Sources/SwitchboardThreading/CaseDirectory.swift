@@ -184,7 +184,7 @@ public struct CaseDirectory: Sendable {
             return (rec.caseID, m)
         }
         for entry in input.references.reversed() {
-            if entry.contains(where: \.isWhitespace) {
+            if entry.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 for part in entry.split(whereSeparator: \.isWhitespace).reversed() {
                     if let m = CaseDirectory.normaliseMessageID(String(part)), let rec = messages[m] { return (rec.caseID, m) }
                 }
@@ -538,7 +538,7 @@ public struct CaseDirectory: Sendable {
         var s = IdentifierNormaliser.trimmed(raw)
         if s.first == "<" { s = s.dropFirst() }
         if s.last == ">" { s = s.dropLast() }
-        if s.isEmpty || s.utf8.count > maxMessageIDLength || s.contains(where: \.isWhitespace) { return nil }
+        if s.isEmpty || s.utf8.count > maxMessageIDLength || s.utf8.contains(where: { $0 <= 0x20 }) { return nil }
         return String(s)
     }
 

@@ -57,42 +57,42 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(kind.rawValue):\(value)" }
 
     /// An email address, normalised. Throws `invalidArgument` naming `field` when it is not one.
-    public static func email(_ raw: String, field: String = "email") throws(SwitchboardError) -> Identifier {
-        Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(raw, field: field))
+    public static func email(_ raw: String, field: @autoclosure () -> String = "email") throws(SwitchboardError) -> Identifier {
+        Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(raw, field: field()))
     }
 
     /// A phone number normalised to E.164; national numbers are read in `defaultCountry`.
     public static func phone(
-        _ raw: String, defaultCountry: PhoneCountry = .unitedStates, field: String = "phone"
+        _ raw: String, defaultCountry: PhoneCountry = .unitedStates, field: @autoclosure () -> String = "phone"
     ) throws(SwitchboardError) -> Identifier {
-        Identifier(uncheckedKind: .phone, value: try PhoneNumberNormaliser.e164(raw, defaultCountry: defaultCountry, field: field))
+        Identifier(uncheckedKind: .phone, value: try PhoneNumberNormaliser.e164(raw, defaultCountry: defaultCountry, field: field()))
     }
 
     /// Normalises what an adapter sent. `field` names the request field in errors
-    /// (`identifiers[2].phone`).
+    /// (`identifiers[2].phone`); it is built only when there is an error.
     public static func normalise(
-        _ raw: RawIdentifier, defaultCountry: PhoneCountry, field: String
+        _ raw: RawIdentifier, defaultCountry: PhoneCountry, field: @autoclosure () -> String
     ) throws(SwitchboardError) -> Identifier {
         switch raw {
         case .email(let s):
-            return Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(s, field: field + ".email"))
+            return Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(s, field: field() + ".email"))
         case .phone(let s):
             return Identifier(
                 uncheckedKind: .phone,
-                value: try PhoneNumberNormaliser.e164(s, defaultCountry: defaultCountry, field: field + ".phone"))
+                value: try PhoneNumberNormaliser.e164(s, defaultCountry: defaultCountry, field: field() + ".phone"))
         case .socialHandle(let platform, let handle):
-            let p = try IdentifierNormaliser.platform(platform, field: field + ".social.platform")
-            let h = try IdentifierNormaliser.handle(handle, field: field + ".social.handle")
+            let p = try IdentifierNormaliser.platform(platform, field: field() + ".social.platform")
+            let h = try IdentifierNormaliser.handle(handle, field: field() + ".social.handle")
             return Identifier(uncheckedKind: .socialHandle, value: p + ":" + h)
         case .socialUserID(let platform, let id):
-            let p = try IdentifierNormaliser.platform(platform, field: field + ".social.platform")
-            let i = try IdentifierNormaliser.opaque(id, field: field + ".social.userId", caseFold: false)
+            let p = try IdentifierNormaliser.platform(platform, field: field() + ".social.platform")
+            let i = try IdentifierNormaliser.opaque(id, field: field() + ".social.userId", caseFold: false)
             return Identifier(uncheckedKind: .socialUserID, value: p + ":" + i)
         case .login(let s):
-            return Identifier(uncheckedKind: .login, value: try IdentifierNormaliser.opaque(s, field: field + ".login", caseFold: true))
+            return Identifier(uncheckedKind: .login, value: try IdentifierNormaliser.opaque(s, field: field() + ".login", caseFold: true))
         case .externalID(let s):
             return Identifier(
-                uncheckedKind: .externalID, value: try IdentifierNormaliser.opaque(s, field: field + ".externalId", caseFold: false))
+                uncheckedKind: .externalID, value: try IdentifierNormaliser.opaque(s, field: field() + ".externalId", caseFold: false))
         }
     }
 }
@@ -133,7 +133,8 @@ enum IdentifierNormaliser {
     /// Emails: trimmed, `mailto:` and a `Name <...>` wrapper removed, case-folded (lower-cased, which is
     /// what every real mail provider does with the local part too). Requires one `@`, a non-empty local
     /// part and a domain of letters, digits, dots and hyphens (or non-ASCII for IDNs).
-    static func email(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func email(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         // Fast path: printable ASCII, no uppercase, nothing to trim or unwrap.
         var fast = true
         var ats = 0
@@ -185,7 +186,8 @@ enum IdentifierNormaliser {
 
     /// Social platform names: trimmed, lower-cased, letters/digits/`.`/`-`/`_` only (`twitter`, `x`,
     /// `facebook`, `whatsapp`), so `Twitter` and ` twitter ` are one platform.
-    static func platform(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func platform(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         let s = trimmed(raw)
         if s.isEmpty { throw .invalidArgument("\(field) is empty: name the platform, e.g. twitter", field: field) }
         if s.utf8.count > 64 { throw .invalidArgument("\(field) is longer than 64 bytes", field: field) }
@@ -197,7 +199,8 @@ enum IdentifierNormaliser {
 
     /// Handles: trimmed, one leading `@` dropped, case-folded (handles on the major platforms are
     /// case-insensitive), no inner whitespace.
-    static func handle(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func handle(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         var s = trimmed(raw)
         if s.first == "@" { s = s.dropFirst() }
         if s.isEmpty { throw .invalidArgument("\(field) is empty: send the handle, e.g. @alice", field: field) }
@@ -210,7 +213,8 @@ enum IdentifierNormaliser {
 
     /// Logins, external ids and platform user ids: trimmed, no control characters, at most 256 bytes;
     /// logins are case-folded, ids keep their case (`AB12` and `ab12` may be two CRM records).
-    static func opaque(_ raw: String, field: String, caseFold: Bool) throws(SwitchboardError) -> String {
+    static func opaque(_ raw: String, field makeField: @autoclosure () -> String, caseFold: Bool) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         var clean = true
         for b in raw.utf8 where b <= 0x20 || b >= 0x7F || (caseFold && b >= 0x41 && b <= 0x5A) {
             clean = false

@@ -94,7 +94,8 @@ public struct PhoneCountry: Hashable, Sendable, CustomStringConvertible {
 /// but first, no digits, a national number of the wrong length for the default country, an E.164
 /// number that is too short or too long.
 enum PhoneNumberNormaliser {
-    static func e164(_ raw: String, defaultCountry: PhoneCountry, field: String) throws(SwitchboardError) -> String {
+    static func e164(_ raw: String, defaultCountry: PhoneCountry, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         if isCanonical(raw) { return raw }
         var digits: [UInt8] = []
         digits.reserveCapacity(16)

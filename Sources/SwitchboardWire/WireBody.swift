@@ -33,7 +33,8 @@ public enum WireBody {
         return options
     }()
 
-    /// Decodes a body as `type`.
+    /// Decodes a body as `type`. Works with a type known only at run time too (`WireMethod.requestType`):
+    /// Swift opens the existential and the result comes back as `any Message`.
     public static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from body: [UInt8]) throws(WireError) -> M {
         guard body.count <= WireLimits.maxBodySize else {
             throw WireError(.invalidArgument, "the \(M.protoMessageName) body is \(body.count) bytes; at most \(WireLimits.maxBodySize) are allowed")
@@ -58,15 +59,6 @@ public enum WireBody {
         }
     }
 
-    /// Decodes a body as a type only known at run time (from `WireMethod`).
-    public static func decode(_ type: any SwiftProtobuf.Message.Type, from body: [UInt8]) throws(WireError) -> any SwiftProtobuf.Message {
-        try decodeOpened(type, from: body)
-    }
-
-    private static func decodeOpened<M: SwiftProtobuf.Message>(_ type: M.Type, from body: [UInt8]) throws(WireError) -> M {
-        try decode(M.self, from: body)
-    }
-
     /// The binary encoding of a message (a reply or a request body). Fails only for a message our own
     /// code built wrongly (the contract has no required fields), hence INTERNAL.
     public static func encode(_ message: some SwiftProtobuf.Message) throws(WireError) -> [UInt8] {
@@ -77,22 +69,9 @@ public enum WireBody {
         }
     }
 
-    /// The binary encoding of a message whose type is only known at run time.
-    public static func encode(_ message: any SwiftProtobuf.Message) throws(WireError) -> [UInt8] {
-        try encodeOpened(message)
-    }
-
-    private static func encodeOpened<M: SwiftProtobuf.Message>(_ message: M) throws(WireError) -> [UInt8] {
-        try encode(message as M)
-    }
-
     /// Reads a message of `type` from JSON (protobuf JSON mapping; both `contact_id` and `contactId`
     /// are accepted). The error names the type and what is wrong, as INVALID_ARGUMENT.
-    public static func decodeJSON(_ type: any SwiftProtobuf.Message.Type, from json: String) throws(WireError) -> any SwiftProtobuf.Message {
-        try decodeJSONOpened(type, from: json)
-    }
-
-    private static func decodeJSONOpened<M: SwiftProtobuf.Message>(_ type: M.Type, from json: String) throws(WireError) -> M {
+    public static func decodeJSON<M: SwiftProtobuf.Message>(_ type: M.Type, from json: String) throws(WireError) -> M {
         guard json.utf8.count <= WireLimits.maxBodySize else {
             throw WireError(.invalidArgument, "the JSON for \(M.protoMessageName) is \(json.utf8.count) bytes; at most \(WireLimits.maxBodySize) are allowed")
         }

@@ -12,6 +12,7 @@ struct Switchboard: ParsableCommand {
             ServeCommand.self,
             CallCommand.self,
             ErlangCommand.self,
+            SimulateCommand.self,
         ]
     )
 }

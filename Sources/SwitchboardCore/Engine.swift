@@ -1,0 +1,382 @@
+import SwitchboardDomain
+import SwitchboardRouting
+import SwitchboardThreading
+
+/// A contact as a channel adapter pushes it: what threading needs and what routing needs.
+public struct NewContact: Hashable, Sendable {
+    public var channel: Channel
+    // Threading (see `ThreadingInput`).
+    public var identifiers: [RawIdentifier]
+    public var subject: String?
+    public var topic: String?
+    public var caseReference: CaseID?
+    public var messageID: String?
+    public var inReplyTo: String?
+    public var references: [String]
+    public var idempotencyKey: String?
+    // Routing (see `RoutingRequest`).
+    public var language: String?
+    public var priority: Int
+    public var required: [SkillRequirement]
+    public var preferred: [SkillRequirement]
+    public var preferredAgent: AgentID?
+    /// When the contact really arrived, if before the push (a restore after restart); nil: now.
+    public var arrivedAt: Instant?
+
+    public init(
+        channel: Channel, identifiers: [RawIdentifier] = [], subject: String? = nil, topic: String? = nil,
+        caseReference: CaseID? = nil, messageID: String? = nil, inReplyTo: String? = nil, references: [String] = [],
+        idempotencyKey: String? = nil, language: String? = nil, priority: Int = 5, required: [SkillRequirement] = [],
+        preferred: [SkillRequirement] = [], preferredAgent: AgentID? = nil, arrivedAt: Instant? = nil
+    ) {
+        self.channel = channel
+        self.identifiers = identifiers
+        self.subject = subject
+        self.topic = topic
+        self.caseReference = caseReference
+        self.messageID = messageID
+        self.inReplyTo = inReplyTo
+        self.references = references
+        self.idempotencyKey = idempotencyKey
+        self.language = language
+        self.priority = priority
+        self.required = required
+        self.preferred = preferred
+        self.preferredAgent = preferredAgent
+        self.arrivedAt = arrivedAt
+    }
+}
+
+/// The answer to a push.
+public struct PushReceipt: Hashable, Sendable {
+    public enum Routing: Hashable, Sendable {
+        /// Offered at once to this agent.
+        case offered(to: AgentID)
+        /// Waiting; ask `Engine.position(of:)` for its place and estimated wait.
+        case queued
+        /// A second delivery of `contact`: nothing was created or routed.
+        case duplicate
+    }
+
+    /// The new contact, or for a duplicate the original one.
+    public var contact: ContactID
+    public var caseID: CaseID
+    public var customer: CustomerID
+    /// The threading decision (with its reason) or the duplicate it matched.
+    public var threading: ThreadingResult
+    public var routing: Routing
+}
+
+/// How an agent finished a contact.
+public struct Completion: Hashable, Sendable {
+    /// Solved: the case closes (a later contact about it reopens it within the reopen window).
+    public var resolved: Bool
+    public var disposition: String?
+    /// Customer satisfaction score when the customer gave one (any scale the centre uses, e.g. 1–5).
+    public var csat: Double?
+    /// After-contact work; nil uses the channel's default from the policy.
+    public var wrapUp: Span?
+
+    public init(resolved: Bool, disposition: String? = nil, csat: Double? = nil, wrapUp: Span? = nil) {
+        self.resolved = resolved
+        self.disposition = disposition
+        self.csat = csat
+        self.wrapUp = wrapUp
+    }
+}
+
+/// Why a contact left before an agent took it.
+public enum EndReason: String, Hashable, Sendable, Codable {
+    /// The customer hung up or left the chat.
+    case abandoned
+    /// Self-service (IVR, bot) resolved it.
+    case selfServed
+}
+
+/// Counts for the Stats call and dashboards.
+public struct EngineStats: Hashable, Sendable {
+    public var routing: RoutingStats
+    /// Nil when the engine was made with `trackKPIs: false`.
+    public var kpis: KPIReport?
+    public var customers: Int
+    public var cases: Int
+}
+
+/// The engine: threading and routing composed, as one value-type state machine. The live server
+/// and the simulator drive this same type; it reads no clock, does no I/O, and appends what it did
+/// to the caller's event buffer (reuse one buffer: the hot calls allocate nothing per decision).
+///
+/// A push runs: validate → thread (customer, case, duplicate check) → route (offer or wait).
+/// Errors are `SwitchboardError`s naming the field; a failed call changes nothing.
+public struct Engine: Sendable {
+    public let policy: Policy
+    public private(set) var directory: CaseDirectory
+    public private(set) var router: Router
+    public private(set) var kpis: KPITracker?
+
+    struct LiveContact: Sendable {
+        var caseID: CaseID
+        var channel: Channel
+        var arrivedAt: Instant
+        var acceptedAt: Instant?
+        var answered: Bool
+    }
+
+    /// Contacts not yet completed or ended.
+    var live: [ContactID: LiveContact] = [:]
+    var nextContact: UInt64 = 1
+    var scratch: [RoutingEvent] = []
+
+    /// - Parameter trackKPIs: feed the KPI tracker from events (the live server does; a simulator
+    ///   that measures for itself may switch it off to save a hash lookup per contact).
+    public init(policy: Policy = Policy(), trackKPIs: Bool = true) throws(SwitchboardError) {
+        try policy.validate()
+        self.policy = policy
+        self.directory = CaseDirectory(policy: policy.threading)
+        self.router = try Router(policy: policy.routing)
+        if trackKPIs {
+            var thresholds: [Channel: Span] = [:]
+            for ch in Channel.allCases { thresholds[ch] = policy.routing.serviceLevelTarget[ch] }
+            self.kpis = KPITracker(policy: policy.kpi, serviceLevelThresholds: thresholds)
+        }
+        scratch.reserveCapacity(64)
+    }
+
+    // MARK: - Contacts
+
+    /// Threads and routes a new contact. A duplicate delivery returns the original contact and
+    /// does nothing else.
+    public mutating func pushContact(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> PushReceipt {
+        let id = ContactID(nextContact)
+        let arrivedAt = new.arrivedAt ?? now
+        let request = RoutingRequest(
+            contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
+            priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
+        try router.validate(request)
+        let input = ThreadingInput(
+            channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
+            caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
+            references: new.references, idempotencyKey: new.idempotencyKey)
+        let result = try directory.thread(input, contact: id, at: now)
+        let decision: ThreadingDecision
+        switch result {
+        case .duplicate(let d):
+            return PushReceipt(contact: d.original, caseID: d.caseID, customer: d.customer, threading: result, routing: .duplicate)
+        case .threaded(let d):
+            decision = d
+        }
+        nextContact += 1
+        for m in decision.merges { events.append(.customersMerged(m)) }
+        if decision.isNewCase {
+            events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
+        } else if decision.reopened {
+            events.append(.caseReopened(decision.caseID, contact: id, at: now))
+        }
+        events.append(.caseThreaded(decision))
+        live[id] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
+        kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
+
+        var routed = request
+        if !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
+            routed.lastHandler = last.agent
+            routed.lastHandledAt = last.at
+        }
+        scratch.removeAll(keepingCapacity: true)
+        do {
+            try router.enqueue(routed, at: now, events: &scratch)
+        } catch {
+            // Validated above; only a resource limit (too many distinct skills or languages) lands here.
+            // The contact stays on its case, recorded as ended, so nothing is left half-done.
+            live[id] = nil
+            _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now)
+            throw error
+        }
+        var outcome = PushReceipt.Routing.queued
+        for e in scratch {
+            if case .offered(let o) = e, o.contact == id { outcome = .offered(to: o.agent) }
+        }
+        publish(at: now, events: &events)
+        return PushReceipt(contact: id, caseID: decision.caseID, customer: decision.customer, threading: result, routing: outcome)
+    }
+
+    /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.
+    public mutating func updateContact(_ contact: ContactID, _ change: ContactUpdate, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.update(contact, change, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// The contact left before an agent took it: abandoned by the customer, or solved by self-service.
+    public mutating func endContact(_ contact: ContactID, reason: EndReason, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        guard let info = live[contact] else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
+        scratch.removeAll(keepingCapacity: true)
+        try router.remove(contact, at: now, events: &scratch)
+        live[contact] = nil
+        let waited = now - info.arrivedAt
+        switch reason {
+        case .abandoned:
+            events.append(.contactAbandoned(contact, case: info.caseID, channel: info.channel, waited: waited, at: now))
+            kpis?.record(.abandoned(contact: contact, channel: info.channel, wait: waited, at: now))
+            _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .abandoned, at: now)
+        case .selfServed:
+            events.append(.contactSelfServed(contact, case: info.caseID, channel: info.channel, at: now))
+            kpis?.record(.selfServed(contact: contact, case: info.caseID, channel: info.channel, at: now))
+            _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .selfServed, at: now)
+        }
+        publish(at: now, events: &events)
+    }
+
+    // MARK: - Agents
+
+    /// Logs an agent in (or refreshes its profile); it takes waiting work at once.
+    public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.login(profile, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// Available, away, or offline (= logout).
+    public mutating func setStatus(_ agent: AgentID, to status: AgentStatus, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.setStatus(agent, to: status, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// Logs out: open offers go back in line at their place; accepted work stays with the agent.
+    public mutating func logout(_ agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.logout(agent, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// The agent takes its offer. The case history records it as the handler (which feeds affinity).
+    public mutating func accept(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.accept(contact, by: agent, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// The agent turns the offer down; the contact returns to its place, not to this agent for a while.
+    public mutating func decline(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        scratch.removeAll(keepingCapacity: true)
+        try router.decline(contact, by: agent, at: now, events: &scratch)
+        publish(at: now, events: &events)
+    }
+
+    /// The agent finished: the outcome goes into the case history (resolved closes the case), the
+    /// agent wraps up, then takes more work.
+    public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        guard let info = live[contact] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
+        scratch.removeAll(keepingCapacity: true)
+        try router.complete(contact, by: agent, wrapUp: completion.wrapUp, at: now, events: &scratch)
+        live[contact] = nil
+        events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
+        _ = try? directory.recordOutcome(contact: contact, case: info.caseID, resolved: completion.resolved, disposition: completion.disposition, at: now)
+        if kpis != nil {
+            kpis?.record(.completed(
+                contact: contact, case: info.caseID, channel: info.channel, handleTime: now - (info.acceptedAt ?? now),
+                wrapUp: completion.wrapUp ?? policy.routing.wrapUp[info.channel],
+                capacityUnits: policy.routing.capacityCost[info.channel], resolved: completion.resolved, csat: completion.csat, at: now))
+        }
+        publish(at: now, events: &events)
+    }
+
+    /// Hands an accepted contact to other skills or a named agent. It keeps its case and its place in line.
+    public mutating func transfer(_ contact: ContactID, from agent: AgentID, to target: TransferTarget, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        guard let info = live[contact] else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
+        scratch.removeAll(keepingCapacity: true)
+        try router.transfer(contact, from: agent, to: target, at: now, events: &scratch)
+        events.append(.contactTransferred(contact, from: agent, case: info.caseID, at: now))
+        publish(at: now, events: &events)
+    }
+
+    // MARK: - Time
+
+    /// The earliest offer timeout, wrap-up end, relaxation step or cooldown end; nil when nothing is due.
+    /// The reactor sets its poll timeout from it; the simulator schedules it.
+    public var nextDeadline: Instant? {
+        mutating get { router.nextDeadline }
+    }
+
+    /// Runs everything due by `now`, each at its own deadline, in order.
+    public mutating func advance(to now: Instant, events: inout [EngineEvent]) {
+        while let due = router.nextDeadline, due <= now {
+            scratch.removeAll(keepingCapacity: true)
+            router.advance(to: due, events: &scratch)
+            publish(at: due, events: &events)
+        }
+    }
+
+    // MARK: - Queries
+
+    /// The case a live (not yet completed or ended) contact is on.
+    public func caseOf(_ contact: ContactID) -> CaseID? { live[contact]?.caseID }
+
+    /// The case's contacts across channels, oldest first: channel, time, subject, handler, outcome.
+    public func caseHistory(_ caseID: CaseID) -> [HistoryEntry] { directory.history(of: caseID) }
+
+    public func caseSummary(_ caseID: CaseID) -> CaseSummary? { directory.caseSummary(caseID) }
+
+    /// The customer an identifier belongs to, if any (the identifier is normalised first).
+    public func findCustomer(_ identifier: RawIdentifier) throws(SwitchboardError) -> CustomerSummary? {
+        guard let id = try directory.customer(for: identifier) else { return nil }
+        return directory.customer(id)
+    }
+
+    public func customer(_ id: CustomerID) -> CustomerSummary? { directory.customer(id) }
+
+    /// A waiting contact's place in line and estimated wait.
+    public func position(of contact: ContactID) -> QueuePosition? { router.position(of: contact) }
+
+    /// Where a contact stands in routing (waiting, offered, assigned), or nil once it is done.
+    public func phase(of contact: ContactID) -> ContactPhase? { router.phase(of: contact) }
+
+    public func agent(_ id: AgentID) -> AgentSnapshot? { router.agent(id) }
+
+    /// Queue depths, longest waits, agents by state and the KPIs. O(contacts + agents).
+    public func stats(at now: Instant) -> EngineStats {
+        EngineStats(
+            routing: router.stats(at: now), kpis: kpis?.report(at: now), customers: directory.customerCount,
+            cases: directory.caseCount)
+    }
+
+    // MARK: - Routing events → engine events
+
+    /// Turns the router's events into engine events, recording handlers and KPIs on the way.
+    mutating func publish(at now: Instant, events: inout [EngineEvent]) {
+        for e in scratch {
+            switch e {
+            case .queued(let c, let channel, _):
+                if let info = live[c] { events.append(.contactQueued(c, case: info.caseID, channel: channel, at: now)) }
+            case .offered(let offer):
+                if let info = live[offer.contact] { events.append(.contactOffered(offer, case: info.caseID, at: now)) }
+            case .offerDeclined(let c, let agent):
+                events.append(.offerDeclined(c, agent: agent, at: now))
+            case .offerExpired(let c, let agent):
+                events.append(.offerExpired(c, agent: agent, at: now))
+            case .assigned(let c, let agent, let channel, let waited):
+                guard var info = live[c] else { continue }
+                info.acceptedAt = now
+                if !info.answered {
+                    info.answered = true
+                    kpis?.record(.answered(contact: c, channel: channel, wait: waited, at: now))
+                }
+                live[c] = info
+                _ = try? directory.recordHandled(contact: c, case: info.caseID, agent: agent, at: now)
+                events.append(.contactAssigned(c, agent: agent, case: info.caseID, channel: channel, waited: waited, at: now))
+            case .relaxed(let c, let step):
+                events.append(.contactRelaxed(c, step: step, at: now))
+            case .agentStateChanged(let agent, let from, let to):
+                events.append(.agentStateChanged(agent, from: from, to: to, at: now))
+                if kpis != nil {
+                    let staffed = to == .available || to == .wrapUp
+                    let wasStaffed = from == .available || from == .wrapUp
+                    if staffed != wasStaffed {
+                        kpis?.record(.staffedCapacity(agent: agent, units: staffed ? (router.agent(agent)?.capacity ?? 0) : 0, at: now))
+                    }
+                }
+            }
+        }
+    }
+}

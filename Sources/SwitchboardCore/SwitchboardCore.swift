@@ -1,1 +1,0 @@
-// SwitchboardCore: the Engine that composes threading and routing, its policy and KPIs.

@@ -1,0 +1,140 @@
+/// A binary min-heap whose entries can be found again: each entry carries a membership id, and the
+/// heap writes the entry's index into a shared `positions` table whenever it moves. That makes
+/// `update` and `remove` O(log n) without any per-heap dictionary.
+///
+/// The router keeps one of these per (language, skill) cell for idle agents, and one per cell for
+/// non-empty waiting-contact buckets, all sharing one `positions` table.
+struct IndexedHeap<Key: Comparable>: Sendable where Key: Sendable {
+    struct Entry: Sendable {
+        var key: Key
+        var owner: Int32
+        var member: Int32
+    }
+
+    var entries: [Entry] = []
+
+    var isEmpty: Bool { entries.isEmpty }
+    var count: Int { entries.count }
+
+    mutating func insert(_ key: Key, owner: Int32, member: Int32, positions: inout [Int32]) {
+        entries.append(Entry(key: key, owner: owner, member: member))
+        positions[Int(member)] = Int32(entries.count - 1)
+        siftUp(entries.count - 1, positions: &positions)
+    }
+
+    mutating func update(member: Int32, key: Key, positions: inout [Int32]) {
+        let i = Int(positions[Int(member)])
+        let old = entries[i].key
+        entries[i].key = key
+        if key < old { siftUp(i, positions: &positions) } else { siftDown(i, positions: &positions) }
+    }
+
+    mutating func remove(member: Int32, positions: inout [Int32]) {
+        let i = Int(positions[Int(member)])
+        positions[Int(member)] = -1
+        let last = entries.count - 1
+        if i == last {
+            entries.removeLast()
+            return
+        }
+        entries[i] = entries[last]
+        entries.removeLast()
+        positions[Int(entries[i].member)] = Int32(i)
+        if i > 0 && entries[i].key < entries[(i - 1) / 2].key {
+            siftUp(i, positions: &positions)
+        } else {
+            siftDown(i, positions: &positions)
+        }
+    }
+
+    private mutating func siftUp(_ start: Int, positions: inout [Int32]) {
+        var i = start
+        let moving = entries[i]
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard moving.key < entries[parent].key else { break }
+            entries[i] = entries[parent]
+            positions[Int(entries[i].member)] = Int32(i)
+            i = parent
+        }
+        entries[i] = moving
+        positions[Int(moving.member)] = Int32(i)
+    }
+
+    private mutating func siftDown(_ start: Int, positions: inout [Int32]) {
+        var i = start
+        let moving = entries[i]
+        let n = entries.count
+        while true {
+            let l = 2 * i + 1
+            guard l < n else { break }
+            var c = l
+            if l + 1 < n && entries[l + 1].key < entries[l].key { c = l + 1 }
+            guard entries[c].key < moving.key else { break }
+            entries[i] = entries[c]
+            positions[Int(entries[i].member)] = Int32(i)
+            i = c
+        }
+        entries[i] = moving
+        positions[Int(moving.member)] = Int32(i)
+    }
+}
+
+/// A plain binary min-heap over an array (no index): used for waiting contacts inside a bucket
+/// (with lazy deletion by version) and for timers.
+struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
+    var storage: [Element] = []
+
+    var isEmpty: Bool { storage.isEmpty }
+    var count: Int { storage.count }
+    var min: Element? { storage.first }
+
+    mutating func insert(_ e: Element) {
+        storage.append(e)
+        var i = storage.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard e < storage[p] else { break }
+            storage[i] = storage[p]
+            i = p
+        }
+        storage[i] = e
+    }
+
+    @discardableResult
+    mutating func popMin() -> Element? {
+        guard let first = storage.first else { return nil }
+        let last = storage.removeLast()
+        if !storage.isEmpty {
+            storage[0] = last
+            siftDown(0)
+        }
+        return first
+    }
+
+    /// Rebuilds the heap keeping only elements that pass `keep` (Floyd's heapify, O(n)).
+    mutating func filter(_ keep: (Element) -> Bool) {
+        storage.removeAll(where: { !keep($0) })
+        var i = storage.count / 2 - 1
+        while i >= 0 {
+            siftDown(i)
+            i -= 1
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let moving = storage[i]
+        let n = storage.count
+        while true {
+            let l = 2 * i + 1
+            guard l < n else { break }
+            var c = l
+            if l + 1 < n && storage[l + 1] < storage[l] { c = l + 1 }
+            guard storage[c] < moving else { break }
+            storage[i] = storage[c]
+            i = c
+        }
+        storage[i] = moving
+    }
+}

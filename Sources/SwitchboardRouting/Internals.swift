@@ -1,0 +1,238 @@
+import SwitchboardDomain
+
+/// A set of interned language indexes (0–255). Index 0 is "no language given", which every agent speaks.
+struct LanguageSet: Hashable, Sendable {
+    var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+
+    static let maximumCount = 256
+
+    @inline(__always) mutating func insert(_ i: Int32) {
+        let bit = UInt64(1) << UInt64(i & 63)
+        switch i >> 6 {
+        case 0: w0 |= bit
+        case 1: w1 |= bit
+        case 2: w2 |= bit
+        default: w3 |= bit
+        }
+    }
+
+    @inline(__always) func contains(_ i: Int32) -> Bool {
+        let bit = UInt64(1) << UInt64(i & 63)
+        switch i >> 6 {
+        case 0: return w0 & bit != 0
+        case 1: return w1 & bit != 0
+        case 2: return w2 & bit != 0
+        default: return w3 & bit != 0
+        }
+    }
+
+    @inline(__always) func intersects(_ o: LanguageSet) -> Bool {
+        (w0 & o.w0) | (w1 & o.w1) | (w2 & o.w2) | (w3 & o.w3) != 0
+    }
+
+    /// Members in increasing order.
+    func forEach(_ body: (Int32) -> Void) {
+        for (w, word) in [w0, w1, w2, w3].enumerated() {
+            var bits = word
+            while bits != 0 {
+                let t = bits.trailingZeroBitCount
+                body(Int32(w * 64 + t))
+                bits &= bits - 1
+            }
+        }
+    }
+}
+
+/// Up to 16 skill requirements packed as `skill << 8 | level`, sorted by skill, zero-terminated:
+/// a hashable inline value, so looking up a requirement signature allocates nothing.
+typealias PackedRequirements = SIMD16<UInt32>
+
+extension PackedRequirements {
+    @inline(__always) static func pack(skill: Int32, level: Int) -> UInt32 { UInt32(skill) << 8 | UInt32(level) }
+
+    var requirementCount: Int {
+        var n = 0
+        while n < 16 && self[n] != 0 { n += 1 }
+        return n
+    }
+
+    /// Inserts keeping skills sorted; a repeated skill keeps the higher level. Returns false when full.
+    @discardableResult
+    mutating func merge(skill: Int32, level: Int) -> Bool {
+        var n = 0
+        while n < 16 && self[n] != 0 {
+            let s = Int32(self[n] >> 8)
+            if s == skill {
+                if level > Int(self[n] & 0xFF) { self[n] = Self.pack(skill: skill, level: level) }
+                return true
+            }
+            if s > skill { break }
+            n += 1
+        }
+        let count = requirementCount
+        guard count < 16 else { return false }
+        var i = count
+        while i > n {
+            self[i] = self[i - 1]
+            i -= 1
+        }
+        self[n] = Self.pack(skill: skill, level: level)
+        return true
+    }
+}
+
+/// What a contact asks for, before relaxation; contacts with equal signatures share their buckets.
+struct SignatureKey: Hashable, Sendable {
+    var channel: UInt8
+    var language: Int32
+    var target: Int32
+    var required: PackedRequirements
+    var preferred: PackedRequirements
+}
+
+struct Signature: Sendable {
+    var key: SignatureKey
+    /// The bucket for each relaxation step (index 0: no relaxation). Equal neighbours mean the step
+    /// changes nothing for this signature.
+    var stepBuckets: [Int32]
+}
+
+/// Effective requirements at one relaxation step: the unit of waiting.
+struct BucketKey: Hashable, Sendable {
+    var channel: UInt8
+    var languages: LanguageSet
+    var target: Int32
+    var requirements: PackedRequirements
+}
+
+/// A waiting contact's heap entry: order key, then contact id for a total, repeatable order.
+struct WaitingEntry: Comparable, Sendable {
+    var key: Int64
+    var id: UInt64
+    var slot: Int32
+    var version: UInt32
+
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key != b.key ? a.key < b.key : a.id < b.id }
+    @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key == b.key && a.id == b.id }
+    @inline(__always) var order: OrderKey { OrderKey(key: key, id: id) }
+}
+
+struct OrderKey: Comparable, Sendable {
+    var key: Int64
+    var id: UInt64
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key != b.key ? a.key < b.key : a.id < b.id }
+}
+
+/// Idle agents are ordered by this (smallest first): the negated index score, then login order.
+struct AgentKey: Comparable, Sendable {
+    var negatedScore: Double
+    var order: UInt64
+    @inline(__always) static func < (a: Self, b: Self) -> Bool {
+        a.negatedScore != b.negatedScore ? a.negatedScore < b.negatedScore : a.order < b.order
+    }
+}
+
+struct Bucket: Sendable {
+    var key: BucketKey
+    var cost: Int32
+    /// The skill this bucket is filed under in the cell index (0 when it needs no skill).
+    var anchor: Int32
+    /// One cell per language the bucket accepts, and this bucket's membership in each while non-empty.
+    var cells: [Int32]
+    var members: [Int32]
+    var heap = BinaryHeap<WaitingEntry>()
+    var live = 0
+    var registered = false
+    var lastDeparture: Instant? = nil
+    /// Smoothed microseconds between contacts leaving this bucket, for estimated wait.
+    var departureGap: Double = 0
+}
+
+struct Cell: Sendable {
+    var language: Int32
+    var skill: Int32
+    var agents = IndexedHeap<AgentKey>()
+    var buckets = IndexedHeap<OrderKey>()
+}
+
+enum Phase: UInt8, Sendable {
+    case free, waiting, offered, assigned
+}
+
+struct ContactRecord: Sendable {
+    var id: ContactID
+    var channel: Channel
+    var priority: UInt8
+    var phase: Phase
+    var language: Int32
+    var signature: Int32
+    var step: Int32
+    var bucket: Int32
+    var agent: Int32
+    var version: UInt32
+    var orderKey: Int64
+    var arrivedAt: Instant
+    /// Relaxation steps count from here: arrival, or the moment of a transfer.
+    var relaxFrom: Instant
+    var expiresAt: Instant
+    var excludedAgent: Int32
+    var excludedUntil: Instant
+    var preferredAgent: Int32
+    var affinityAgent: Int32
+    var affinityUntil: Instant
+}
+
+struct AgentRecord: Sendable {
+    var id: AgentID
+    var order: UInt64
+    var levels: [UInt8] = []
+    var languages = LanguageSet()
+    var capacity: Int32 = 100
+    var status: AgentStatus = .offline
+    var shownState: AgentState = .offline
+    var load: Int32 = 0
+    var wrapUpUnits: Int32 = 0
+    var wrapUpCount: Int32 = 0
+    /// Contacts offered to or assigned to this agent (slots).
+    var active: [Int32] = []
+    var offeredCount: Int32 = 0
+    var idleSince: Instant = .zero
+    /// The cells this agent is filed in while idle, the level of each cell's skill, and its memberships.
+    var cells: [Int32] = []
+    var cellLevels: [UInt8] = []
+    var members: [Int32] = []
+    var indexed = false
+    var personalBucket: Int32 = -1
+    var missedInARow: Int32 = 0
+    /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
+    var epoch: UInt32 = 0
+
+    @inline(__always) func level(_ skill: Int32) -> Int {
+        Int(skill) < levels.count ? Int(levels[Int(skill)]) : 0
+    }
+}
+
+enum TimerKind: UInt8, Sendable {
+    case offerTimeout, relaxation, cooldown, wrapUpEnd
+}
+
+struct TimerEntry: Comparable, Sendable {
+    var at: Instant
+    var seq: UInt64
+    var kind: TimerKind
+    var slot: Int32
+    var version: UInt32
+    var ident: UInt64
+    var units: Int32
+
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.at != b.at ? a.at < b.at : a.seq < b.seq }
+    @inline(__always) static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.seq == b.seq }
+}
+
+/// Cumulative relaxation in force at one step.
+struct StepRule: Sendable {
+    var after: Span
+    var levelDrop: Int
+    var preferredRequired: Bool
+    var widened: Bool
+}

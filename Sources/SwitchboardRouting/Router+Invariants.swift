@@ -1,0 +1,89 @@
+import SwitchboardDomain
+
+extension Router {
+    /// Checks the router's invariants by brute force and describes every violation (empty when all
+    /// hold). O(contacts × agents): for tests and debugging, never for the hot path.
+    ///
+    /// - every known contact is waiting, offered or assigned, and an offered or assigned contact is in
+    ///   exactly one agent's active list (never assigned twice);
+    /// - an agent's load is the cost of its active contacts plus its wrap-up units, within capacity;
+    /// - no available agent with spare capacity is eligible for a waiting contact;
+    /// - every waiting contact has a live entry in its bucket, and each bucket's first entry is what
+    ///   its cells hold.
+    public func invariantViolations(at now: Instant) -> [String] {
+        var problems: [String] = []
+        var holder: [Int32: Int32] = [:]
+        for (ai, a) in agents.enumerated() {
+            var units: Int32 = a.wrapUpUnits
+            for s in a.active {
+                if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agents[Int(other)].id) and \(a.id)") }
+                holder[s] = Int32(ai)
+                let c = contacts[Int(s)]
+                if c.phase != .offered && c.phase != .assigned { problems.append("\(a.id) holds \(c.id) in phase \(c.phase)") }
+                if c.agent != Int32(ai) { problems.append("\(c.id) names agent \(c.agent) but \(a.id) holds it") }
+                units += Int32(policy.capacityCost[c.channel])
+            }
+            if units != a.load { problems.append("\(a.id) load \(a.load) but holds \(units) units") }
+            if a.load > a.capacity && a.load - a.wrapUpUnits > 0 && a.active.count > 1 {
+                problems.append("\(a.id) over capacity: \(a.load)/\(a.capacity)")
+            }
+            if a.indexed != isRoutable(a) { problems.append("\(a.id) indexed=\(a.indexed) but routable=\(isRoutable(a))") }
+        }
+        for (id, slot) in contactIndex {
+            let c = contacts[Int(slot)]
+            if c.id != id { problems.append("index maps \(id) to slot holding \(c.id)") }
+            switch c.phase {
+            case .free:
+                problems.append("\(id) known but free")
+            case .offered, .assigned:
+                if holder[slot] == nil { problems.append("\(id) \(c.phase) but no agent holds it") }
+            case .waiting:
+                let b = buckets[Int(c.bucket)]
+                if !b.heap.storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
+                    problems.append("\(id) waiting but not in its bucket")
+                }
+                for ai in agents.indices where eligible(Int32(ai), contact: c, bucket: b, now: now) {
+                    problems.append("\(agents[ai].id) is available and eligible for waiting \(id)")
+                }
+            }
+        }
+        for (bi, b) in buckets.enumerated() {
+            let liveCount = b.heap.storage.count(where: entryIsLive)
+            if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
+            if let top = b.heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
+            if b.registered != !b.heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(b.heap.count) entries") }
+            if b.registered, let top = b.heap.min {
+                for (i, cell) in b.cells.enumerated() {
+                    let pos = Int(positions[Int(b.members[i])])
+                    let e = cells[Int(cell)].buckets.entries[pos]
+                    if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The fixed order key of a contact in seconds (smaller goes first), for tests and explanations.
+    public func orderKey(of contact: ContactID) -> Double? {
+        guard let slot = contactIndex[contact] else { return nil }
+        return Double(contacts[Int(slot)].orderKey) / 1_000_000
+    }
+
+    /// Whether agent `agent` could take contact `contact` now if it had room (skills, language,
+    /// named agent, cooldown), ignoring its status and load. For tests and supervisors' "why not?".
+    public func couldServe(_ agent: AgentID, _ contact: ContactID, at now: Instant) -> Bool {
+        guard let a = agentIndex[agent], let slot = contactIndex[contact] else { return false }
+        let c = contacts[Int(slot)]
+        let b = buckets[Int(signatures[Int(c.signature)].stepBuckets[Int(c.step)])]
+        if b.key.target >= 0 { return b.key.target == a }
+        let ar = agents[Int(a)]
+        guard b.key.languages.intersects(ar.languages), meets(ar, b.key.requirements) else { return false }
+        return !(c.excludedAgent == a && now < c.excludedUntil)
+    }
+
+    /// A contact's channel capacity cost, for tests.
+    public func cost(of contact: ContactID) -> Int? {
+        guard let slot = contactIndex[contact] else { return nil }
+        return policy.capacityCost[contacts[Int(slot)].channel]
+    }
+}

@@ -1,0 +1,573 @@
+import SwitchboardDomain
+
+// The public operations. Each validates everything before it changes anything, so a bad request
+// throws and leaves the router as it was.
+extension Router {
+    // MARK: Agents
+
+    /// Logs an agent in (or updates the profile of one already logged in) and makes it available.
+    /// Work it still holds from an earlier session stays with it. It takes waiting work at once.
+    public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard !profile.id.rawValue.isEmpty, profile.id.rawValue.utf8.count <= 256 else {
+            throw .invalidArgument("agent id must be 1–256 bytes", field: "agent_id")
+        }
+        guard (1...10_000).contains(profile.capacity) else {
+            throw .invalidArgument("capacity must be 1–10,000 units (default 100)", field: "capacity")
+        }
+        let skillNamesSorted = profile.skills.keys.sorted()
+        for name in skillNamesSorted {
+            guard let level = profile.skills[name], (1...10).contains(level) else {
+                throw .invalidArgument("skill level for `\(name)` must be 1–10", field: "skills.\(name)")
+            }
+            guard !name.isEmpty else { throw .invalidArgument("a skill name must not be empty", field: "skills") }
+        }
+        for (i, l) in profile.languages.enumerated() where l.isEmpty {
+            throw .invalidArgument("a language must not be empty", field: "languages[\(i)]")
+        }
+        var skillIDs: [(Int32, Int)] = []
+        for name in skillNamesSorted {
+            skillIDs.append((try internSkill(name, field: "skills.\(name)"), profile.skills[name] ?? 1))
+        }
+        var langs = LanguageSet()
+        langs.insert(0)
+        var langIDs: [Int32] = [0]
+        for (i, l) in profile.languages.enumerated() {
+            let id = try internLanguage(l, field: "languages[\(i)]")
+            if !langs.contains(id) {
+                langs.insert(id)
+                langIDs.append(id)
+            }
+        }
+
+        let slot: Int32
+        if let existing = agentIndex[profile.id] {
+            slot = existing
+            agents[Int(slot)].status = .offline
+            refreshAgentIndex(slot)
+        } else {
+            slot = Int32(agents.count)
+            agents.append(AgentRecord(id: profile.id, order: nextAgentOrder))
+            nextAgentOrder += 1
+            agentIndex[profile.id] = slot
+        }
+        let ai = Int(slot)
+        let maxSkill = Int(skillIDs.map(\.0).max() ?? 0)
+        var levels = [UInt8](repeating: 0, count: maxSkill + 1)
+        for (s, l) in skillIDs { levels[Int(s)] = UInt8(l) }
+        var cellList: [Int32] = []
+        var cellLevels: [UInt8] = []
+        for l in langIDs {
+            cellList.append(cellFor(language: l, skill: 0))
+            cellLevels.append(0)
+            for (s, level) in skillIDs {
+                cellList.append(cellFor(language: l, skill: s))
+                cellLevels.append(UInt8(level))
+            }
+        }
+        agents[ai].levels = levels
+        agents[ai].languages = langs
+        agents[ai].capacity = Int32(profile.capacity)
+        agents[ai].cells = cellList
+        agents[ai].cellLevels = cellLevels
+        agents[ai].members = Array(repeating: -1, count: cellList.count)
+        agents[ai].status = .available
+        agents[ai].missedInARow = 0
+        agents[ai].idleSince = now
+        refreshAgentIndex(slot)
+        noteState(slot, events: &events)
+        fill(slot, now: now, events: &events)
+    }
+
+    /// Sets an agent available, away or offline (offline is `logout`). Setting available also
+    /// clears the missed-offer count, and the agent takes waiting work at once.
+    public mutating func setStatus(_ agent: AgentID, to status: AgentStatus, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let slot = try agentSlot(agent)
+        switch status {
+        case .offline:
+            try logout(agent, at: now, events: &events)
+        case .away:
+            agents[Int(slot)].status = .away
+            refreshAgentIndex(slot)
+            noteState(slot, events: &events)
+        case .available:
+            if agents[Int(slot)].status != .available { agents[Int(slot)].idleSince = now }
+            agents[Int(slot)].status = .available
+            agents[Int(slot)].missedInARow = 0
+            refreshAgentIndex(slot)
+            noteState(slot, events: &events)
+            fill(slot, now: now, events: &events)
+        }
+    }
+
+    /// Logs an agent out: its open offers go back in line at their original place, its wrap-up ends,
+    /// and contacts it accepted stay with it until it returns (or are transferred).
+    public mutating func logout(_ agent: AgentID, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let slot = try agentSlot(agent)
+        let ai = Int(slot)
+        agents[ai].status = .offline
+        agents[ai].load -= agents[ai].wrapUpUnits
+        agents[ai].wrapUpUnits = 0
+        agents[ai].wrapUpCount = 0
+        agents[ai].epoch &+= 1
+        refreshAgentIndex(slot)
+        var i = 0
+        while i < agents[ai].active.count {
+            let c = agents[ai].active[i]
+            if contacts[Int(c)].phase == .offered {
+                returnOffer(c, from: slot, expired: true, countMissed: false, now: now, events: &events)
+            } else {
+                i += 1
+            }
+        }
+        noteState(slot, events: &events)
+    }
+
+    // MARK: Contacts
+
+    /// Routes a new contact: to the best eligible idle agent at once, or into the waiting line.
+    public mutating func enqueue(_ request: RoutingRequest, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard contactIndex[request.contact] == nil else {
+            throw SwitchboardError(.alreadyExists, "\(request.contact) is already being routed", field: "contact_id")
+        }
+        guard (1...10).contains(request.priority) else {
+            throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
+        }
+        let required = try pack(request.required, field: "required_skills")
+        let preferred = try pack(request.preferred, field: "preferred_skills")
+        let language = try internLanguage(request.language, field: "language")
+        let sig = try signature(for: SignatureKey(channel: UInt8(request.channel.index), language: language, target: -1, required: required, preferred: preferred))
+
+        let slot: Int32
+        if let free = freeContactSlots.popLast() {
+            slot = free
+        } else {
+            slot = Int32(contacts.count)
+            contacts.append(ContactRecord(
+                id: request.contact, channel: request.channel, priority: 0, phase: .free, language: 0, signature: 0, step: 0,
+                bucket: 0, agent: -1, version: 0, orderKey: 0, arrivedAt: now, relaxFrom: now, expiresAt: now, excludedAgent: -1,
+                excludedUntil: now, preferredAgent: -1, affinityAgent: -1, affinityUntil: now))
+        }
+        contactIndex[request.contact] = slot
+        let si = Int(slot)
+        contacts[si].id = request.contact
+        contacts[si].channel = request.channel
+        contacts[si].priority = UInt8(request.priority)
+        contacts[si].phase = .free
+        contacts[si].language = language
+        contacts[si].signature = sig
+        contacts[si].agent = -1
+        contacts[si].version &+= 1
+        contacts[si].orderKey = orderKey(arrivedAt: request.arrivedAt, channel: request.channel, priority: request.priority)
+        contacts[si].arrivedAt = request.arrivedAt
+        contacts[si].relaxFrom = request.arrivedAt
+        contacts[si].excludedAgent = -1
+        contacts[si].preferredAgent = request.preferredAgent.flatMap { agentIndex[$0] } ?? -1
+        if let last = request.lastHandler, let at = request.lastHandledAt, let a = agentIndex[last] {
+            contacts[si].affinityAgent = a
+            contacts[si].affinityUntil = at + policy.affinityWindow
+        } else {
+            contacts[si].affinityAgent = -1
+        }
+        place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: true)
+    }
+
+    /// The agent takes the contact it was offered.
+    public mutating func accept(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let (slot, a) = try offered(contact, to: agent)
+        contacts[Int(slot)].phase = .assigned
+        contacts[Int(slot)].version &+= 1
+        agents[Int(a)].offeredCount -= 1
+        agents[Int(a)].missedInARow = 0
+        let c = contacts[Int(slot)]
+        events.append(.assigned(contact, agent: agent, channel: c.channel, waited: now - c.arrivedAt))
+    }
+
+    /// The agent turns the offer down: the contact goes back to its original place and is not
+    /// offered to this agent again within `RoutingPolicy.reofferCooldown`.
+    public mutating func decline(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let (slot, a) = try offered(contact, to: agent)
+        returnOffer(slot, from: a, expired: false, countMissed: policy.declinesCountAsMissed, now: now, events: &events)
+    }
+
+    /// The agent finished the contact. Its units stay taken for the wrap-up (`wrapUp`, or the
+    /// channel's default), then free up and take waiting work.
+    public mutating func complete(_ contact: ContactID, by agent: AgentID, wrapUp: Span? = nil, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let a = try agentSlot(agent)
+        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+        let c = contacts[Int(slot)]
+        guard c.phase == .assigned, c.agent == a else {
+            throw .failedPrecondition("\(contact) is not assigned to \(agent); only the agent that accepted it can complete it")
+        }
+        if let wrapUp, wrapUp < .zero { throw .invalidArgument("wrap-up must not be negative", field: "wrap_up") }
+        let span = wrapUp ?? policy.wrapUp[c.channel]
+        let cost = Int32(policy.capacityCost[c.channel])
+        detach(slot, from: a)
+        release(slot)
+        if span > .zero {
+            agents[Int(a)].wrapUpUnits += cost
+            agents[Int(a)].wrapUpCount += 1
+            schedule(.wrapUpEnd, at: now + span, slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
+        } else {
+            agents[Int(a)].load -= cost
+        }
+        refreshAgentIndex(a)
+        noteState(a, events: &events)
+        fill(a, now: now, events: &events)
+    }
+
+    /// Hands an accepted contact on. It keeps its place in line (its order key), and relaxation
+    /// starts again from now; the transferring agent is not offered it again within the cooldown.
+    public mutating func transfer(_ contact: ContactID, from agent: AgentID, to target: TransferTarget, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        let a = try agentSlot(agent)
+        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+        let c = contacts[Int(slot)]
+        guard c.phase == .assigned, c.agent == a else {
+            throw .failedPrecondition("\(contact) is not assigned to \(agent); accept it before transferring")
+        }
+        var key = signatures[Int(c.signature)].key
+        var language = c.language
+        switch target {
+        case .skills(let skills, let lang):
+            key.required = try pack(skills, field: "target.skills")
+            key.preferred = .zero
+            if let lang { language = try internLanguage(lang, field: "target.language") }
+            key.language = language
+            key.target = -1
+        case .agent(let id):
+            guard let t = agentIndex[id] else { throw .notFound("agent \(id) is not known; it must log in once first", field: "target.agent_id") }
+            guard t != a else { throw .invalidArgument("cannot transfer a contact to the agent that holds it", field: "target.agent_id") }
+            key.required = .zero
+            key.preferred = .zero
+            key.target = t
+        }
+        let sig = try signature(for: key)
+        detach(slot, from: a)
+        agents[Int(a)].load -= Int32(policy.capacityCost[c.channel])
+        let si = Int(slot)
+        contacts[si].phase = .free
+        contacts[si].version &+= 1
+        contacts[si].signature = sig
+        contacts[si].language = language
+        contacts[si].relaxFrom = now
+        contacts[si].preferredAgent = -1
+        if policy.reofferCooldown > .zero {
+            contacts[si].excludedAgent = a
+            contacts[si].excludedUntil = now + policy.reofferCooldown
+        }
+        place(slot, rule: key.target >= 0 ? .transferToAgent : .bestIdleAgent, now: now, events: &events, announce: true)
+        if policy.reofferCooldown > .zero, contacts[si].phase == .waiting {
+            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: contact.rawValue, units: 0)
+        }
+        refreshAgentIndex(a)
+        noteState(a, events: &events)
+        fill(a, now: now, events: &events)
+    }
+
+    /// Changes a waiting or offered contact's priority, skills or language. A waiting contact is
+    /// re-placed at once (its arrival time is kept); an offered one uses the change if it returns.
+    public mutating func update(_ contact: ContactID, _ change: ContactUpdate, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+        let c = contacts[Int(slot)]
+        guard c.phase == .waiting || c.phase == .offered else {
+            throw .failedPrecondition("\(contact) is already assigned; transfer it instead of updating it")
+        }
+        if let p = change.priority, !(1...10).contains(p) {
+            throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
+        }
+        var key = signatures[Int(c.signature)].key
+        if let r = change.required { key.required = try pack(r, field: "required_skills") }
+        if let p = change.preferred { key.preferred = try pack(p, field: "preferred_skills") }
+        var language = c.language
+        if let l = change.language {
+            language = try internLanguage(l, field: "language")
+            if key.target < 0 { key.language = language }
+        }
+        let sig = try signature(for: key)
+        let priority = change.priority ?? Int(c.priority)
+        let wasWaiting = c.phase == .waiting
+        if wasWaiting { removeWaiting(slot, now: now, departed: false) }
+        let si = Int(slot)
+        contacts[si].signature = sig
+        contacts[si].language = language
+        contacts[si].priority = UInt8(priority)
+        contacts[si].orderKey = orderKey(arrivedAt: c.arrivedAt, channel: c.channel, priority: priority)
+        if wasWaiting { place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false) }
+    }
+
+    /// Takes a waiting or offered contact out of routing (the customer abandoned, or self-service
+    /// solved it). An offer it had is withdrawn and that agent takes other work.
+    public mutating func remove(_ contact: ContactID, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+        let c = contacts[Int(slot)]
+        switch c.phase {
+        case .waiting:
+            removeWaiting(slot, now: now, departed: false)
+            release(slot)
+        case .offered:
+            let a = c.agent
+            detach(slot, from: a)
+            agents[Int(a)].load -= Int32(policy.capacityCost[c.channel])
+            release(slot)
+            refreshAgentIndex(a)
+            noteState(a, events: &events)
+            fill(a, now: now, events: &events)
+        case .assigned:
+            throw .failedPrecondition("\(contact) is assigned to \(agents[Int(c.agent)].id); complete it instead")
+        case .free:
+            throw .notFound("\(contact) is not known to routing", field: "contact_id")
+        }
+    }
+
+    /// Runs everything due by `now`, in deadline order: offer timeouts, wrap-up ends, relaxation
+    /// steps and re-offer cooldowns. Each runs as of its own deadline.
+    public mutating func advance(to now: Instant, events: inout [RoutingEvent]) {
+        while let t = timers.min, t.at <= now {
+            timers.popMin()
+            guard timerIsLive(t) else { continue }
+            let at = t.at
+            switch t.kind {
+            case .offerTimeout:
+                returnOffer(t.slot, from: contacts[Int(t.slot)].agent, expired: true, countMissed: true, now: at, events: &events)
+            case .relaxation:
+                let slot = t.slot
+                let old = contacts[Int(slot)].bucket
+                removeWaiting(slot, now: at, departed: false)
+                let step = stepFor(slot, now: at)
+                contacts[Int(slot)].step = Int32(step)
+                contacts[Int(slot)].bucket = signatures[Int(contacts[Int(slot)].signature)].stepBuckets[step]
+                if contacts[Int(slot)].bucket != old { events.append(.relaxed(contacts[Int(slot)].id, step: step)) }
+                place(slot, rule: .relaxed, now: at, events: &events, announce: false)
+            case .cooldown:
+                let slot = t.slot
+                contacts[Int(slot)].excludedAgent = -1
+                if let choice = findAgent(for: slot, rule: .cooldownEnded, now: at) {
+                    removeWaiting(slot, now: at, departed: true)
+                    makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: at, events: &events)
+                }
+            case .wrapUpEnd:
+                let a = t.slot
+                agents[Int(a)].load -= t.units
+                agents[Int(a)].wrapUpUnits -= t.units
+                agents[Int(a)].wrapUpCount -= 1
+                if agents[Int(a)].status == .available && agents[Int(a)].active.isEmpty { agents[Int(a)].idleSince = at }
+                refreshAgentIndex(a)
+                noteState(a, events: &events)
+                fill(a, now: at, events: &events)
+            }
+        }
+    }
+}
+
+// MARK: - Internal steps shared by the operations
+
+extension Router {
+    func agentSlot(_ id: AgentID) throws(SwitchboardError) -> Int32 {
+        guard let s = agentIndex[id] else { throw .notFound("agent \(id) is not logged in; call Login first", field: "agent_id") }
+        return s
+    }
+
+    func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {
+        let a = try agentSlot(agent)
+        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+        let c = contacts[Int(slot)]
+        guard c.phase == .offered, c.agent == a else {
+            throw .failedPrecondition("\(contact) is not on offer to \(agent) (the offer may have expired or gone to someone else)")
+        }
+        return (slot, a)
+    }
+
+    mutating func pack(_ list: [SkillRequirement], field: String) throws(SwitchboardError) -> PackedRequirements {
+        guard list.count <= 8 else { throw .invalidArgument("at most 8 skills per list", field: field) }
+        var packed = PackedRequirements.zero
+        for (i, r) in list.enumerated() {
+            guard (1...10).contains(r.minimumLevel) else {
+                throw .invalidArgument("minimum level must be 1–10", field: "\(field)[\(i)].minimum_level")
+            }
+            packed.merge(skill: try internSkill(r.skill, field: "\(field)[\(i)].skill"), level: r.minimumLevel)
+        }
+        return packed
+    }
+
+    func orderKey(arrivedAt: Instant, channel: Channel, priority: Int) -> Int64 {
+        let sl = Int64(policy.serviceLevelWeight * Double(policy.serviceLevelTarget[channel].microseconds))
+        return arrivedAt.microseconds &+ sl &- policy.priorityCredit.microseconds &* Int64(priority - 1)
+    }
+
+    func stepFor(_ slot: Int32, now: Instant) -> Int {
+        let waited = now - contacts[Int(slot)].relaxFrom
+        var step = 0
+        while step + 1 < steps.count && steps[step + 1].after <= waited { step += 1 }
+        return step
+    }
+
+    func timerIsLive(_ t: TimerEntry) -> Bool {
+        switch t.kind {
+        case .offerTimeout:
+            let c = contacts[Int(t.slot)]
+            return c.id.rawValue == t.ident && c.version == t.version && c.phase == .offered
+        case .relaxation:
+            let c = contacts[Int(t.slot)]
+            return c.id.rawValue == t.ident && c.version == t.version && c.phase == .waiting
+        case .cooldown:
+            let c = contacts[Int(t.slot)]
+            return c.id.rawValue == t.ident && c.phase == .waiting && c.excludedAgent >= 0 && c.excludedUntil <= t.at
+        case .wrapUpEnd:
+            return agents[Int(t.slot)].epoch == t.version
+        }
+    }
+
+    mutating func schedule(_ kind: TimerKind, at: Instant, slot: Int32, version: UInt32, ident: UInt64, units: Int32) {
+        timerSeq &+= 1
+        timers.insert(TimerEntry(at: at, seq: timerSeq, kind: kind, slot: slot, version: version, ident: ident, units: units))
+    }
+
+    /// Offers the contact (not in any bucket) to the best eligible idle agent, or puts it in line.
+    mutating func place(_ slot: Int32, rule: Explanation.Rule, now: Instant, events: inout [RoutingEvent], announce: Bool) {
+        let si = Int(slot)
+        let step = stepFor(slot, now: now)
+        contacts[si].step = Int32(step)
+        contacts[si].bucket = signatures[Int(contacts[si].signature)].stepBuckets[step]
+        if let choice = findAgent(for: slot, rule: rule, now: now) {
+            makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: now, events: &events)
+            return
+        }
+        contacts[si].phase = .waiting
+        insertWaiting(slot)
+        if announce { events.append(.queued(contacts[si].id, channel: contacts[si].channel, step: step)) }
+        // The next step that changes this contact's bucket.
+        let stepBuckets = signatures[Int(contacts[si].signature)].stepBuckets
+        var next = step + 1
+        while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
+        if next < stepBuckets.count {
+            schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        }
+    }
+
+    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent]) {
+        let si = Int(slot)
+        let channel = contacts[si].channel
+        let expires = now + policy.offerTimeout[channel]
+        contacts[si].phase = .offered
+        contacts[si].agent = a
+        contacts[si].expiresAt = expires
+        contacts[si].version &+= 1
+        let ai = Int(a)
+        agents[ai].load += Int32(policy.capacityCost[channel])
+        agents[ai].active.append(slot)
+        agents[ai].offeredCount += 1
+        agents[ai].idleSince = now
+        refreshAgentIndex(a)
+        schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        events.append(.offered(Offer(contact: contacts[si].id, agent: agents[ai].id, channel: channel, expiresAt: expires, explanation: explanation)))
+        noteState(a, events: &events)
+    }
+
+    /// Capacity freed: the agent takes the first eligible waiting contacts in order until full.
+    mutating func fill(_ a: Int32, now: Instant, events: inout [RoutingEvent]) {
+        while isRoutable(agents[Int(a)]) {
+            guard let (slot, considered) = findContact(for: a, now: now) else { return }
+            removeWaiting(slot, now: now, departed: true)
+            let c = contacts[Int(slot)]
+            var top = TopCandidates()
+            top.offer(ScoredAgent(agent: agents[Int(a)].id, score: score(a, contact: c, now: now)))
+            let exp = Explanation(
+                rule: .bestWaitingContact, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
+                waited: now - c.arrivedAt, considered: considered, candidates: top)
+            makeOffer(slot, to: a, explanation: exp, now: now, events: &events)
+        }
+    }
+
+    /// An offer ends without acceptance: the agent's units come back, the contact goes back in line
+    /// at its original order key (or to another idle agent), and the agent takes other work.
+    mutating func returnOffer(_ slot: Int32, from a: Int32, expired: Bool, countMissed: Bool, now: Instant, events: inout [RoutingEvent]) {
+        let si = Int(slot)
+        let ai = Int(a)
+        let id = contacts[si].id
+        detach(slot, from: a)
+        agents[ai].load -= Int32(policy.capacityCost[contacts[si].channel])
+        events.append(expired ? .offerExpired(id, agent: agents[ai].id) : .offerDeclined(id, agent: agents[ai].id))
+        if countMissed {
+            agents[ai].missedInARow += 1
+            if policy.missedOffersToAway > 0 && Int(agents[ai].missedInARow) >= policy.missedOffersToAway && agents[ai].status == .available {
+                agents[ai].status = .away
+            }
+        } else if !expired {
+            agents[ai].missedInARow = 0
+        }
+        refreshAgentIndex(a)
+        noteState(a, events: &events)
+        contacts[si].phase = .free
+        contacts[si].version &+= 1
+        if policy.reofferCooldown > .zero && agents[ai].status != .offline {
+            contacts[si].excludedAgent = a
+            contacts[si].excludedUntil = now + policy.reofferCooldown
+        }
+        place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false)
+        if contacts[si].phase == .waiting && contacts[si].excludedAgent >= 0 && contacts[si].excludedUntil > now {
+            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: id.rawValue, units: 0)
+        }
+        fill(a, now: now, events: &events)
+    }
+
+    /// Drops a contact from its agent's active list and offer count (units are the caller's business).
+    mutating func detach(_ slot: Int32, from a: Int32) {
+        let ai = Int(a)
+        if let i = agents[ai].active.firstIndex(of: slot) {
+            agents[ai].active.swapAt(i, agents[ai].active.count - 1)
+            agents[ai].active.removeLast()
+        }
+        if contacts[Int(slot)].phase == .offered { agents[ai].offeredCount -= 1 }
+    }
+
+    /// Forgets a contact: its slot is reused.
+    mutating func release(_ slot: Int32) {
+        let si = Int(slot)
+        contactIndex.removeValue(forKey: contacts[si].id)
+        contacts[si].phase = .free
+        contacts[si].version &+= 1
+        freeContactSlots.append(slot)
+    }
+
+    func shownState(_ a: AgentRecord) -> AgentState {
+        switch a.status {
+        case .offline: return .offline
+        case .away: return .away
+        case .available: return a.active.isEmpty && a.wrapUpCount > 0 ? .wrapUp : .available
+        }
+    }
+
+    mutating func noteState(_ a: Int32, events: inout [RoutingEvent]) {
+        let ai = Int(a)
+        let s = shownState(agents[ai])
+        if s != agents[ai].shownState {
+            events.append(.agentStateChanged(agents[ai].id, from: agents[ai].shownState, to: s))
+            agents[ai].shownState = s
+        }
+    }
+}
+
+extension Router {
+    /// Checks a request without changing anything, so a caller can validate before doing other work
+    /// (the engine checks before threading, so a bad request creates no customer or case).
+    public func validate(_ request: RoutingRequest) throws(SwitchboardError) {
+        guard (1...10).contains(request.priority) else {
+            throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
+        }
+        for (list, field) in [(request.required, "required_skills"), (request.preferred, "preferred_skills")] {
+            guard list.count <= 8 else { throw .invalidArgument("at most 8 skills per list", field: field) }
+            for (i, r) in list.enumerated() {
+                guard !r.skill.isEmpty, r.skill.utf8.count <= 128 else {
+                    throw .invalidArgument("skill names must be 1–128 bytes", field: "\(field)[\(i)].skill")
+                }
+                guard (1...10).contains(r.minimumLevel) else {
+                    throw .invalidArgument("minimum level must be 1–10", field: "\(field)[\(i)].minimum_level")
+                }
+            }
+        }
+        if let l = request.language {
+            guard !l.isEmpty, l.utf8.count <= 64 else {
+                throw .invalidArgument("language must be 1–64 bytes; leave it out to accept any language", field: "language")
+            }
+        }
+    }
+}

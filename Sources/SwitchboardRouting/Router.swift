@@ -1,0 +1,160 @@
+import SwitchboardDomain
+
+/// Skill, language and priority routing with capacity, offers, relaxation and explanations, as a
+/// value-type state machine: every call takes `now`, appends what happened to the caller's event
+/// buffer, and reads no clock.
+///
+/// ## How it decides without scanning
+/// - Skills and languages are interned to dense integers; an agent's skill levels are a byte array.
+/// - Waiting contacts live in *buckets*, one per distinct effective requirement (channel, required
+///   skills with minimum levels, accepted languages, or a named agent). Each bucket is a heap on the
+///   fixed order key (see `RoutingPolicy`), with lazy deletion.
+/// - A *cell* is a (language, skill) pair. A non-empty bucket is filed in the cell of each language it
+///   accepts and its first required skill; an idle agent is filed in the cell of every language and
+///   skill it has (plus the "any" language and skill). Each cell holds a heap of its buckets by their
+///   first contact's order key and a heap of its idle agents by index score.
+/// - Arrival: the contact's bucket names its cells; the best few idle agents in each are scored in
+///   full and the best eligible one gets the offer.
+/// - Freed capacity: the agent's cells name the buckets it could serve; a pruned walk of each cell's
+///   bucket heap finds the smallest order key the agent is eligible for.
+public struct Router: Sendable {
+    public private(set) var policy: RoutingPolicy
+
+    // Interning. Index 0 of each is the wildcard ("any skill", "any language").
+    var skillIndex: [String: Int32] = ["": 0]
+    var skillNames: [String] = [""]
+    var languageIndex: [String: Int32] = ["": 0]
+    var languageNames: [String] = [""]
+
+    var agentIndex: [AgentID: Int32] = [:]
+    var agents: [AgentRecord] = []
+    var nextAgentOrder: UInt64 = 0
+
+    var contactIndex: [ContactID: Int32] = [:]
+    var contacts: [ContactRecord] = []
+    var freeContactSlots: [Int32] = []
+
+    var signatureIndex: [SignatureKey: Int32] = [:]
+    var signatures: [Signature] = []
+    var bucketIndex: [BucketKey: Int32] = [:]
+    var buckets: [Bucket] = []
+
+    var cellIndex: [UInt64: Int32] = [:]
+    var cells: [Cell] = []
+    /// Heap index of each membership (an agent or bucket filed in one cell); -1 when free.
+    var positions: [Int32] = []
+    var freeMembers: [Int32] = []
+
+    var timers = BinaryHeap<TimerEntry>()
+    var timerSeq: UInt64 = 0
+
+    let steps: [StepRule]
+    let minimumCost: Int32
+
+    // Scratch space reused across calls so decisions allocate nothing.
+    var frontier: [Int32] = []
+    var stack: [Int32] = []
+
+    var waitingCount = 0
+
+    public init(policy: RoutingPolicy = RoutingPolicy()) throws(SwitchboardError) {
+        try policy.validate()
+        self.policy = policy
+        var rules = [StepRule(after: .zero, levelDrop: 0, preferredRequired: policy.relaxation.contains(where: \.dropPreferredSkills), widened: false)]
+        for step in policy.relaxation {
+            var r = rules[rules.count - 1]
+            r.after = step.after
+            r.levelDrop += step.lowerMinimumLevelsBy
+            if step.dropPreferredSkills { r.preferredRequired = false }
+            if step.widenLanguage { r.widened = true }
+            rules.append(r)
+        }
+        self.steps = rules
+        self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
+        frontier.reserveCapacity(256)
+        stack.reserveCapacity(256)
+    }
+
+    // MARK: - Queries
+
+    /// The earliest time something is due (offer timeout, wrap-up end, relaxation step, re-offer
+    /// cooldown). Timers that no longer matter are dropped on the way, hence `mutating`.
+    public var nextDeadline: Instant? {
+        mutating get {
+            while let t = timers.min {
+                if timerIsLive(t) { return t.at }
+                timers.popMin()
+            }
+            return nil
+        }
+    }
+
+    /// How many contacts wait (not offered, not assigned).
+    public var waitingContacts: Int { waitingCount }
+
+    /// Where a contact stands, or nil if the router does not know it.
+    public func phase(of contact: ContactID) -> ContactPhase? {
+        guard let slot = contactIndex[contact] else { return nil }
+        let c = contacts[Int(slot)]
+        switch c.phase {
+        case .waiting: return .waiting(step: Int(c.step))
+        case .offered: return .offered(to: agents[Int(c.agent)].id, expiresAt: c.expiresAt)
+        case .assigned: return .assigned(to: agents[Int(c.agent)].id)
+        case .free: return nil
+        }
+    }
+
+    /// A waiting contact's position among contacts with the same effective requirements, and an
+    /// estimate of its wait from how fast that line has been moving. O(length of that line).
+    public func position(of contact: ContactID) -> QueuePosition? {
+        guard let slot = contactIndex[contact] else { return nil }
+        let c = contacts[Int(slot)]
+        guard c.phase == .waiting else { return nil }
+        let b = buckets[Int(c.bucket)]
+        let mine = WaitingEntry(key: c.orderKey, id: c.id.rawValue, slot: slot, version: c.version)
+        var ahead = 0
+        for e in b.heap.storage where e < mine && contacts[Int(e.slot)].version == e.version && contacts[Int(e.slot)].id.rawValue == e.id {
+            ahead += 1
+        }
+        var estimate: Span? = nil
+        if b.lastDeparture != nil, b.departureGap > 0 {
+            estimate = Span(microseconds: Int64(b.departureGap * Double(ahead + 1)))
+        }
+        return QueuePosition(position: ahead + 1, estimatedWait: estimate, queueLength: b.live)
+    }
+
+    /// One agent's state and load, or nil if it never logged in.
+    public func agent(_ id: AgentID) -> AgentSnapshot? {
+        guard let slot = agentIndex[id] else { return nil }
+        let a = agents[Int(slot)]
+        return AgentSnapshot(
+            id: a.id, state: a.shownState, capacity: Int(a.capacity), load: Int(a.load),
+            offered: Int(a.offeredCount), assigned: a.active.count - Int(a.offeredCount),
+            missedOffersInARow: Int(a.missedInARow))
+    }
+
+    /// Queue depths, longest waits and agents by state. O(contacts + agents): for dashboards, not hot paths.
+    public func stats(at now: Instant) -> RoutingStats {
+        var s = RoutingStats()
+        for c in contacts {
+            switch c.phase {
+            case .waiting:
+                s.waiting[c.channel] += 1
+                let w = now - c.arrivedAt
+                if w > s.longestWait[c.channel] { s.longestWait[c.channel] = w }
+            case .offered: s.offered += 1
+            case .assigned: s.assigned += 1
+            case .free: break
+            }
+        }
+        for state in AgentState.allCases { s.agentsByState[state] = 0 }
+        for a in agents { s.agentsByState[a.shownState, default: 0] += 1 }
+        return s
+    }
+
+    /// The contacts offered or assigned to an agent.
+    public func contacts(of agent: AgentID) -> [ContactID] {
+        guard let slot = agentIndex[agent] else { return [] }
+        return agents[Int(slot)].active.map { contacts[Int($0)].id }
+    }
+}

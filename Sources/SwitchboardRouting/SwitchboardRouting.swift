@@ -1,1 +1,0 @@
-// SwitchboardRouting: agents, queues, scoring and offers (pure, deterministic).

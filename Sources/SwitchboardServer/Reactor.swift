@@ -458,7 +458,9 @@ public final class Reactor {
             answerError(call, method, .notYetServed(method))
             return
         }
-        if pending.count + streams.count >= configuration.maxCallsInFlight {
+        // Checked before the handler runs (once it has run, its work is done), for every method
+        // but Health, which is answered at once and must keep answering when the server is full.
+        if method != .healthCheck, pending.count + streams.count >= configuration.maxCallsInFlight {
             warn(.tooManyCalls, "refused a call: too many calls in flight", peer: call.peer, ["sb.method": "\(method)"])
             answerError(call, method, WireError(.resourceExhausted, "the server has \(pending.count + streams.count) calls in flight, its limit; retry with backoff"))
             return

@@ -341,10 +341,10 @@ public final class Reactor {
             guard let event = MonitorEvent(frames: frames) else { continue }
             if event.kind == .accepted {
                 metrics.connectionAccepted()
-                logger.debug("connection accepted", metadata: ["sb.remote": "\(event.endpoint)"])
+                logger.debug("connection accepted", metadata: ["sb.listener": "\(event.endpoint)"])
             } else if event.kind == .disconnected {
                 metrics.connectionClosed()
-                logger.debug("connection closed", metadata: ["sb.remote": "\(event.endpoint)"])
+                logger.debug("connection closed", metadata: ["sb.listener": "\(event.endpoint)"])
             }
         }
     }

@@ -31,6 +31,11 @@ extension Server {
         public var heartbeatTimeoutMilliseconds: Int32 = 30_000
         public var heartbeatTTLMilliseconds: Int32 = 30_000
 
+        /// `ZMQ_ROUTER_HANDOVER`: a client that connects with a routing id already in use (an agent
+        /// desktop reconnecting with its stable id) takes it over from the stale connection, instead
+        /// of being refused. Default true.
+        public var routerHandover = true
+
         /// Messages queued per peer in each direction (`ZMQ_SNDHWM`/`ZMQ_RCVHWM`). A reply to a peer
         /// whose queue is full is dropped and logged (the reactor never blocks on one slow peer).
         /// Default 10,000 (libzmq's is 1,000; pipelining clients and offer streams need more).

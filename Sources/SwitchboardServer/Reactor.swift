@@ -95,6 +95,7 @@ public final class Reactor {
             try control.bind(controlEndpoint)
             router = try Socket(context, type: .router)
             try router.set(.routerMandatory, true)
+            try router.set(.routerHandover, configuration.routerHandover)
             try router.set(.maxMessageSize, Int64(configuration.maxMessageSize))
             try router.set(.sendHighWaterMark, configuration.sendHighWaterMark)
             try router.set(.receiveHighWaterMark, configuration.receiveHighWaterMark)

@@ -274,6 +274,24 @@ import ZeroMQ
         #expect(reply.message.contains("already in flight"))
     }
 
+    /// A client reconnecting with the routing id of a connection the server still holds takes it
+    /// over (ROUTER_HANDOVER): an answer owed to that routing id goes to the new connection.
+    @Test func reconnectWithTheSameRoutingIDTakesOver() throws {
+        let fixture = try TestServer()
+        defer { fixture.shutdown() }
+        let stale = try fixture.client { $0.routingID = Array("agent-desk-7".utf8) }
+        #expect(try stale.health().status == .serving)
+        let owed = try stale.send(WireMethod.statsGetStats.path, body: [])
+        #expect(fixture.probe.waitUntil { $0.heldCalls.count == 1 })
+
+        let fresh = try fixture.client { $0.routingID = Array("agent-desk-7".utf8) }
+        #expect(try fresh.health().status == .serving)
+        try fixture.poke(.replyToHeld)
+        let reply = try #require(try fresh.reply(to: owed))
+        #expect(reply.isOK)
+        #expect(try stale.receive(waitMilliseconds: 0) == nil)
+    }
+
     // MARK: - Streams
 
     /// A stream delivers elements until the client cancels it; the cancel is answered with

@@ -8,6 +8,7 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    engineSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -132,15 +132,14 @@ struct AgentKey: Comparable, Sendable {
     }
 }
 
+/// A bucket's scalar fields. Its heap and cell memberships live in parallel arrays on the router
+/// (`bucketHeaps`, `bucketCells`, `bucketMembers`) so that reading a bucket on the hot path copies
+/// no reference-counted storage.
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
     /// The skill this bucket is filed under in the cell index (0 when it needs no skill).
     var anchor: Int32
-    /// One cell per language the bucket accepts, and this bucket's membership in each while non-empty.
-    var cells: [Int32]
-    var members: [Int32]
-    var heap = BinaryHeap<WaitingEntry>()
     var live = 0
     var registered = false
     var lastDeparture: Instant? = nil
@@ -182,10 +181,10 @@ struct ContactRecord: Sendable {
     var affinityUntil: Instant
 }
 
+/// An agent's scalar fields (no reference-counted storage, so reading one on the hot path is a
+/// plain copy). Its id, active contacts, cells and skill levels live in parallel arrays on the router.
 struct AgentRecord: Sendable {
-    var id: AgentID
     var order: UInt64
-    var levels: [UInt8] = []
     var languages = LanguageSet()
     var capacity: Int32 = 100
     var status: AgentStatus = .offline
@@ -193,23 +192,15 @@ struct AgentRecord: Sendable {
     var load: Int32 = 0
     var wrapUpUnits: Int32 = 0
     var wrapUpCount: Int32 = 0
-    /// Contacts offered to or assigned to this agent (slots).
-    var active: [Int32] = []
+    /// Offered plus assigned contacts.
+    var activeCount: Int32 = 0
     var offeredCount: Int32 = 0
     var idleSince: Instant = .zero
-    /// The cells this agent is filed in while idle, the level of each cell's skill, and its memberships.
-    var cells: [Int32] = []
-    var cellLevels: [UInt8] = []
-    var members: [Int32] = []
     var indexed = false
     var personalBucket: Int32 = -1
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
     var epoch: UInt32 = 0
-
-    @inline(__always) func level(_ skill: Int32) -> Int {
-        Int(skill) < levels.count ? Int(levels[Int(skill)]) : 0
-    }
 }
 
 enum TimerKind: UInt8, Sendable {

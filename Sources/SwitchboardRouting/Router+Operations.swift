@@ -46,14 +46,20 @@ extension Router {
             refreshAgentIndex(slot)
         } else {
             slot = Int32(agents.count)
-            agents.append(AgentRecord(id: profile.id, order: nextAgentOrder))
+            agents.append(AgentRecord(order: nextAgentOrder))
+            agentIDs.append(profile.id)
+            agentActive.append([])
+            agentCells.append([])
+            agentCellLevels.append([])
+            agentMembers.append([])
+            levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
         }
         let ai = Int(slot)
-        let maxSkill = Int(skillIDs.map(\.0).max() ?? 0)
-        var levels = [UInt8](repeating: 0, count: maxSkill + 1)
-        for (s, l) in skillIDs { levels[Int(s)] = UInt8(l) }
+        growLevelTable(toHold: Int(skillIDs.map(\.0).max() ?? 0) + 1)
+        for s in 0..<levelStride { levelTable[ai * levelStride + s] = 0 }
+        for (s, l) in skillIDs { levelTable[ai * levelStride + Int(s)] = UInt8(l) }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []
         for l in langIDs {
@@ -64,12 +70,11 @@ extension Router {
                 cellLevels.append(UInt8(level))
             }
         }
-        agents[ai].levels = levels
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
-        agents[ai].cells = cellList
-        agents[ai].cellLevels = cellLevels
-        agents[ai].members = Array(repeating: -1, count: cellList.count)
+        agentCells[ai] = cellList
+        agentCellLevels[ai] = cellLevels
+        agentMembers[ai] = Array(repeating: -1, count: cellList.count)
         agents[ai].status = .available
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now
@@ -111,8 +116,8 @@ extension Router {
         agents[ai].epoch &+= 1
         refreshAgentIndex(slot)
         var i = 0
-        while i < agents[ai].active.count {
-            let c = agents[ai].active[i]
+        while i < agentActive[ai].count {
+            let c = agentActive[ai][i]
             if contacts[Int(c)].phase == .offered {
                 returnOffer(c, from: slot, expired: true, countMissed: false, now: now, events: &events)
             } else {
@@ -312,7 +317,7 @@ extension Router {
             noteState(a, events: &events)
             fill(a, now: now, events: &events)
         case .assigned:
-            throw .failedPrecondition("\(contact) is assigned to \(agents[Int(c.agent)].id); complete it instead")
+            throw .failedPrecondition("\(contact) is assigned to \(agentIDs[Int(c.agent)]); complete it instead")
         case .free:
             throw .notFound("\(contact) is not known to routing", field: "contact_id")
         }
@@ -349,7 +354,7 @@ extension Router {
                 agents[Int(a)].load -= t.units
                 agents[Int(a)].wrapUpUnits -= t.units
                 agents[Int(a)].wrapUpCount -= 1
-                if agents[Int(a)].status == .available && agents[Int(a)].active.isEmpty { agents[Int(a)].idleSince = at }
+                if agents[Int(a)].status == .available && agents[Int(a)].activeCount == 0 { agents[Int(a)].idleSince = at }
                 refreshAgentIndex(a)
                 noteState(a, events: &events)
                 fill(a, now: at, events: &events)
@@ -453,23 +458,24 @@ extension Router {
         contacts[si].version &+= 1
         let ai = Int(a)
         agents[ai].load += Int32(policy.capacityCost[channel])
-        agents[ai].active.append(slot)
+        agentActive[ai].append(slot)
+        agents[ai].activeCount += 1
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
         refreshAgentIndex(a)
         schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
-        events.append(.offered(Offer(contact: contacts[si].id, agent: agents[ai].id, channel: channel, expiresAt: expires, explanation: explanation)))
+        events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
 
     /// Capacity freed: the agent takes the first eligible waiting contacts in order until full.
     mutating func fill(_ a: Int32, now: Instant, events: inout [RoutingEvent]) {
-        while isRoutable(agents[Int(a)]) {
+        while isRoutable(a) {
             guard let (slot, considered) = findContact(for: a, now: now) else { return }
             removeWaiting(slot, now: now, departed: true)
             let c = contacts[Int(slot)]
             var top = TopCandidates()
-            top.offer(ScoredAgent(agent: agents[Int(a)].id, score: score(a, contact: c, now: now)))
+            top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now)))
             let exp = Explanation(
                 rule: .bestWaitingContact, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
                 waited: now - c.arrivedAt, considered: considered, candidates: top)
@@ -485,7 +491,7 @@ extension Router {
         let id = contacts[si].id
         detach(slot, from: a)
         agents[ai].load -= Int32(policy.capacityCost[contacts[si].channel])
-        events.append(expired ? .offerExpired(id, agent: agents[ai].id) : .offerDeclined(id, agent: agents[ai].id))
+        events.append(expired ? .offerExpired(id, agent: agentIDs[ai]) : .offerDeclined(id, agent: agentIDs[ai]))
         if countMissed {
             agents[ai].missedInARow += 1
             if policy.missedOffersToAway > 0 && Int(agents[ai].missedInARow) >= policy.missedOffersToAway && agents[ai].status == .available {
@@ -512,9 +518,10 @@ extension Router {
     /// Drops a contact from its agent's active list and offer count (units are the caller's business).
     mutating func detach(_ slot: Int32, from a: Int32) {
         let ai = Int(a)
-        if let i = agents[ai].active.firstIndex(of: slot) {
-            agents[ai].active.swapAt(i, agents[ai].active.count - 1)
-            agents[ai].active.removeLast()
+        if let i = agentActive[ai].firstIndex(of: slot) {
+            agentActive[ai].swapAt(i, agentActive[ai].count - 1)
+            agentActive[ai].removeLast()
+            agents[ai].activeCount -= 1
         }
         if contacts[Int(slot)].phase == .offered { agents[ai].offeredCount -= 1 }
     }
@@ -532,7 +539,7 @@ extension Router {
         switch a.status {
         case .offline: return .offline
         case .away: return .away
-        case .available: return a.active.isEmpty && a.wrapUpCount > 0 ? .wrapUp : .available
+        case .available: return a.activeCount == 0 && a.wrapUpCount > 0 ? .wrapUp : .available
         }
     }
 
@@ -540,7 +547,7 @@ extension Router {
         let ai = Int(a)
         let s = shownState(agents[ai])
         if s != agents[ai].shownState {
-            events.append(.agentStateChanged(agents[ai].id, from: agents[ai].shownState, to: s))
+            events.append(.agentStateChanged(agentIDs[ai], from: agents[ai].shownState, to: s))
             agents[ai].shownState = s
         }
     }

@@ -138,8 +138,8 @@ struct AgentKey: Comparable, Sendable {
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
-    /// The skill this bucket is filed under in the cell index (0 when it needs no skill).
-    var anchor: Int32
+    /// The queue heap (channel, level of the cell's first skill) this bucket sits in within its cells.
+    var queue: Int32
     var live = 0
     var registered = false
     var lastDeparture: Instant? = nil
@@ -147,11 +147,25 @@ struct Bucket: Sendable {
     var departureGap: Double = 0
 }
 
+/// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).
+///
+/// - `agents`: idle agents who speak the language and have `skillA` (single-skill cells only), one
+///   heap per spare-capacity class, so a call never walks past agents with room only for an email.
+/// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
+///   (channel, minimum level of `skillA`), with `nonEmpty` marking which heaps hold any. An agent
+///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
+///   freed capacity never looks at a queue it cannot serve for those reasons.
 struct Cell: Sendable {
+    static let queueCount = 40  // 4 channels × levels 1–10
+
     var language: Int32
-    var skill: Int32
-    var agents = IndexedHeap<AgentKey>()
-    var buckets = IndexedHeap<OrderKey>()
+    var skillA: Int32
+    var skillB: Int32
+    var agents: [IndexedHeap<AgentKey>]
+    var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
+    var nonEmpty: UInt64 = 0
+
+    @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }
 }
 
 enum Phase: UInt8, Sendable {
@@ -197,6 +211,8 @@ struct AgentRecord: Sendable {
     var offeredCount: Int32 = 0
     var idleSince: Instant = .zero
     var indexed = false
+    /// The spare-capacity class heap the agent is filed in while indexed (1-based).
+    var heapClass: Int8 = 0
     var personalBucket: Int32 = -1
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.

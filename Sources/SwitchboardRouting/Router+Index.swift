@@ -35,11 +35,13 @@ extension Router {
         return i
     }
 
-    mutating func cellFor(language: Int32, skill: Int32) -> Int32 {
-        let k = UInt64(UInt32(language)) << 32 | UInt64(UInt32(skill))
+    mutating func cellFor(language: Int32, skillA: Int32, skillB: Int32 = 0) -> Int32 {
+        let k = UInt64(UInt32(language)) << 40 | UInt64(UInt32(skillA)) << 20 | UInt64(UInt32(skillB))
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
-        cells.append(Cell(language: language, skill: skill))
+        cells.append(Cell(
+            language: language, skillA: skillA, skillB: skillB,
+            agents: Array(repeating: IndexedHeap(), count: skillB == 0 ? classCosts.count : 0)))
         cellIndex[k] = c
         return c
     }
@@ -89,27 +91,38 @@ extension Router {
     mutating func bucket(for key: BucketKey) -> Int32 {
         if let b = bucketIndex[key] { return b }
         let channel = Channel.allCases[Int(key.channel)]
-        // File under the required skill with the highest minimum level: the most selective one.
-        var anchor: Int32 = 0
-        var best = 0
+        // The two most demanding skills (highest minimum level, then lowest index) name the queue
+        // cells; the most demanding one alone names the cells searched for idle agents.
+        var first: (skill: Int32, level: Int) = (0, 0)
+        var second: (skill: Int32, level: Int) = (0, 0)
         for i in 0..<16 where key.requirements[i] != 0 {
-            let level = Int(key.requirements[i] & 0xFF)
-            if level > best {
-                best = level
-                anchor = Int32(key.requirements[i] >> 8)
+            let r = (skill: Int32(key.requirements[i] >> 8), level: Int(key.requirements[i] & 0xFF))
+            if r.level > first.level {
+                second = first
+                first = r
+            } else if r.level > second.level {
+                second = r
             }
         }
-        var cellList: [Int32] = []
+        let pair = second.skill != 0 && second.skill < first.skill ? (a: second, b: first) : (a: first, b: second)
+        var queueCells: [Int32] = []
+        var agentCells: [Int32] = []
         if key.target < 0 {
             var langs: [Int32] = []
             key.languages.forEach { langs.append($0) }
-            for l in langs { cellList.append(cellFor(language: l, skill: anchor)) }
+            for l in langs {
+                queueCells.append(cellFor(language: l, skillA: pair.a.skill, skillB: pair.b.skill))
+                agentCells.append(cellFor(language: l, skillA: first.skill))
+            }
         }
         let b = Int32(buckets.count)
-        buckets.append(Bucket(key: key, cost: Int32(policy.capacityCost[channel]), anchor: anchor))
+        buckets.append(Bucket(
+            key: key, cost: Int32(policy.capacityCost[channel]),
+            queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level))))
         bucketHeaps.append(BinaryHeap())
-        bucketCells.append(cellList)
-        bucketMembers.append(Array(repeating: -1, count: cellList.count))
+        bucketCells.append(queueCells)
+        bucketAgentCells.append(agentCells)
+        bucketMembers.append(Array(repeating: -1, count: queueCells.count))
         bucketIndex[key] = b
         if key.target >= 0 { agents[Int(key.target)].personalBucket = b }
         return b
@@ -119,11 +132,14 @@ extension Router {
     mutating func refreshBucketIndex(_ b: Int32) {
         let bi = Int(b)
         let n = bucketCells[bi].count
+        let q = Int(buckets[bi].queue)
         guard let top = bucketHeaps[bi].min else {
             if buckets[bi].registered {
                 for i in 0..<n {
                     let m = bucketMembers[bi][i]
-                    cells[Int(bucketCells[bi][i])].buckets.remove(member: m, positions: &positions)
+                    let c = Int(bucketCells[bi][i])
+                    cells[c].queues[q].remove(member: m, positions: &positions)
+                    if cells[c].queues[q].isEmpty { cells[c].nonEmpty &= ~(UInt64(1) << UInt64(q)) }
                     freeMembers.append(m)
                     bucketMembers[bi][i] = -1
                 }
@@ -133,13 +149,15 @@ extension Router {
         }
         if buckets[bi].registered {
             for i in 0..<n {
-                cells[Int(bucketCells[bi][i])].buckets.update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+                cells[Int(bucketCells[bi][i])].queues[q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
             }
         } else {
             for i in 0..<n {
                 let m = allocateMember()
+                let c = Int(bucketCells[bi][i])
                 bucketMembers[bi][i] = m
-                cells[Int(bucketCells[bi][i])].buckets.insert(top.order, owner: b, member: m, positions: &positions)
+                cells[c].queues[q].insert(top.order, owner: b, member: m, positions: &positions)
+                cells[c].nonEmpty |= UInt64(1) << UInt64(q)
             }
             buckets[bi].registered = true
         }
@@ -230,35 +248,49 @@ extension Router {
         return r.status == .available && r.capacity - r.load >= minimumCost
     }
 
-    /// Keeps the agent filed in its cells exactly while it could take something, under its current key.
+    /// 1 + the index of the largest channel cost that fits in `spare` units (0: nothing fits).
+    @inline(__always) func capacityClass(spare: Int32) -> Int {
+        var k = 0
+        while k < classCosts.count && classCosts[k] <= spare { k += 1 }
+        return k
+    }
+
+    /// Keeps the agent filed in its cells exactly while it could take something, in the heap of its
+    /// spare-capacity class and under its current key.
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
-        let routable = isRoutable(slot)
+        let a = agents[ai]
+        let cls = a.status == .available ? capacityClass(spare: a.capacity - a.load) : 0
         let n = agentCells[ai].count
-        if routable {
-            let a = agents[ai]
-            if a.indexed {
-                for i in 0..<n {
-                    cells[Int(agentCells[ai][i])].agents.update(
-                        member: agentMembers[ai][i], key: agentIndexKey(a, level: agentCellLevels[ai][i]), positions: &positions)
-                }
-            } else {
-                for i in 0..<n {
-                    let m = allocateMember()
-                    agentMembers[ai][i] = m
-                    cells[Int(agentCells[ai][i])].agents.insert(
-                        agentIndexKey(a, level: agentCellLevels[ai][i]), owner: slot, member: m, positions: &positions)
-                }
-                agents[ai].indexed = true
+        if a.indexed && Int(a.heapClass) == cls {
+            let h = cls - 1
+            for i in 0..<n {
+                cells[Int(agentCells[ai][i])].agents[h].update(
+                    member: agentMembers[ai][i], key: agentIndexKey(a, level: agentCellLevels[ai][i]), positions: &positions)
             }
-        } else if agents[ai].indexed {
+            return
+        }
+        if a.indexed {
+            let h = Int(a.heapClass) - 1
             for i in 0..<n {
                 let m = agentMembers[ai][i]
-                cells[Int(agentCells[ai][i])].agents.remove(member: m, positions: &positions)
+                cells[Int(agentCells[ai][i])].agents[h].remove(member: m, positions: &positions)
                 freeMembers.append(m)
                 agentMembers[ai][i] = -1
             }
             agents[ai].indexed = false
+            agents[ai].heapClass = 0
+        }
+        if cls > 0 {
+            let h = cls - 1
+            for i in 0..<n {
+                let m = allocateMember()
+                agentMembers[ai][i] = m
+                cells[Int(agentCells[ai][i])].agents[h].insert(
+                    agentIndexKey(a, level: agentCellLevels[ai][i]), owner: slot, member: m, positions: &positions)
+            }
+            agents[ai].indexed = true
+            agents[ai].heapClass = Int8(cls)
         }
     }
 
@@ -319,10 +351,18 @@ extension Router {
         var explanation: Explanation
     }
 
+    struct AgentFrontier {
+        var key: AgentKey
+        var cell: Int32
+        var heap: Int32
+        var index: Int32
+    }
+
     /// The best eligible idle agent for the contact in `slot` (in its current bucket), or nil.
     ///
-    /// Walks each of the bucket's cells best-first by index key, fully scoring the first
-    /// `candidateLimit` eligible agents; named agents (preferred, affinity) are checked directly.
+    /// Walks the agent heaps of the bucket's cells (only the capacity classes with room for the
+    /// contact) best-first by index key, fully scoring the first `candidateLimit` eligible agents;
+    /// named agents (preferred, affinity) are checked directly.
     mutating func findAgent(for slot: Int32, rule: Explanation.Rule, now: Instant) -> AgentChoice? {
         let c = contacts[Int(slot)]
         let b = c.bucket
@@ -353,38 +393,36 @@ extension Router {
                 && eligible(c.affinityAgent, contact: c, bucket: b, now: now) {
                 consider(c.affinityAgent, self)
             }
+            let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
+            agentSearch.removeAll(keepingCapacity: true)
+            for k in 0..<bucketAgentCells[Int(b)].count {
+                let cell = bucketAgentCells[Int(b)][k]
+                for h in firstClass..<classCosts.count {
+                    if let root = cells[Int(cell)].agents[h].entries.first {
+                        pushAgentFrontier(AgentFrontier(key: root.key, cell: cell, heap: Int32(h), index: 0))
+                    }
+                }
+            }
             let limit = policy.candidateLimit
             let visitLimit = 4 * limit + 32
-            for k in 0..<bucketCells[Int(b)].count {
-                let cell = Int(bucketCells[Int(b)][k])
-                let count = cells[cell].agents.count
-                guard count > 0 else { continue }
-                frontier.removeAll(keepingCapacity: true)
-                frontier.append(0)
-                var found = 0
-                var visits = 0
-                while !frontier.isEmpty && found < limit && visits < visitLimit {
-                    var pick = 0
-                    var pickKey = cells[cell].agents.entries[Int(frontier[0])].key
-                    for j in 1..<frontier.count {
-                        let key = cells[cell].agents.entries[Int(frontier[j])].key
-                        if key < pickKey {
-                            pick = j
-                            pickKey = key
-                        }
-                    }
-                    let i = Int(frontier[pick])
-                    frontier.swapAt(pick, frontier.count - 1)
-                    frontier.removeLast()
-                    visits += 1
-                    let a = cells[cell].agents.entries[i].owner
-                    if eligible(a, contact: c, bucket: b, now: now) {
-                        found += 1
-                        consider(a, self)
-                    }
-                    let l = 2 * i + 1
-                    if l < count { frontier.append(Int32(l)) }
-                    if l + 1 < count { frontier.append(Int32(l + 1)) }
+            var found = 0
+            var visits = 0
+            while found < limit && visits < visitLimit, let f = popAgentFrontier() {
+                visits += 1
+                let cell = Int(f.cell)
+                let h = Int(f.heap)
+                let count = cells[cell].agents[h].count
+                let l = 2 * Int(f.index) + 1
+                if l < count {
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].entries[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
+                }
+                if l + 1 < count {
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].entries[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
+                }
+                let a = cells[cell].agents[h].entries[Int(f.index)].owner
+                if eligible(a, contact: c, bucket: b, now: now) {
+                    found += 1
+                    consider(a, self)
                 }
             }
         }
@@ -395,18 +433,61 @@ extension Router {
         return AgentChoice(agent: best, explanation: exp)
     }
 
+    @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {
+        agentSearch.append(e)
+        var i = agentSearch.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard e.key < agentSearch[p].key else { break }
+            agentSearch[i] = agentSearch[p]
+            i = p
+        }
+        agentSearch[i] = e
+    }
+
+    @inline(__always) mutating func popAgentFrontier() -> AgentFrontier? {
+        guard let first = agentSearch.first else { return nil }
+        let last = agentSearch.removeLast()
+        if !agentSearch.isEmpty {
+            var i = 0
+            let n = agentSearch.count
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                var c = l
+                if l + 1 < n && agentSearch[l + 1].key < agentSearch[l].key { c = l + 1 }
+                guard agentSearch[c].key < last.key else { break }
+                agentSearch[i] = agentSearch[c]
+                i = c
+            }
+            agentSearch[i] = last
+        }
+        return first
+    }
+
     // MARK: Search: best waiting contact for an agent
 
     struct FrontierEntry {
         var key: OrderKey
         var cell: Int32
+        var queue: Int32
         var index: Int32
+    }
+
+    /// Queue heaps (channel × level) whose channel fits in `spare` units.
+    @inline(__always) func channelFit(spare: Int32) -> UInt64 {
+        var m: UInt64 = 0
+        for ch in 0..<4 where Int32(policy.capacityCost[Channel.allCases[ch]]) <= spare {
+            m |= UInt64(0x3FF) << UInt64(ch * 10)
+        }
+        return m
     }
 
     /// The first waiting contact, in order, that agent `slot` may take, or nil; and how many buckets it looked at.
     ///
-    /// One best-first walk over all the agent's cells' bucket heaps at once (a small heap of heap
-    /// positions), so it looks only at buckets whose first contact is ahead of the answer.
+    /// One best-first walk over the queue heaps of all the agent's cells at once (a small heap of
+    /// heap positions), masked to the channels that fit and the levels the agent meets, so it looks
+    /// only at buckets whose first contact is ahead of the answer.
     mutating func findContact(for slot: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
         let ai = Int(slot)
         let spare = agents[ai].capacity - agents[ai].load
@@ -421,22 +502,33 @@ extension Router {
             bestKey = k
             bestSlot = s
         }
+        let fit = channelFit(spare: spare)
         search.removeAll(keepingCapacity: true)
-        for k in 0..<agentCells[ai].count {
-            let cell = agentCells[ai][k]
-            if let root = cells[Int(cell)].buckets.entries.first, root.key < bestKey {
-                pushFrontier(FrontierEntry(key: root.key, cell: cell, index: 0))
+        for k in 0..<agentQueueCells[ai].count {
+            let cell = agentQueueCells[ai][k]
+            var mask = agentQueueMasks[ai][k] & fit & cells[Int(cell)].nonEmpty
+            while mask != 0 {
+                let q = mask.trailingZeroBitCount
+                mask &= mask &- 1
+                let root = cells[Int(cell)].queues[q].entries[0]
+                if root.key < bestKey {
+                    pushFrontier(FrontierEntry(key: root.key, cell: cell, queue: Int32(q), index: 0))
+                }
             }
         }
         while let f = popFrontier() {
             guard f.key < bestKey else { break }
-            let count = cells[Int(f.cell)].buckets.count
+            let cell = Int(f.cell)
+            let q = Int(f.queue)
+            let count = cells[cell].queues[q].count
             let l = 2 * Int(f.index) + 1
-            if l < count { pushFrontier(FrontierEntry(key: cells[Int(f.cell)].buckets.entries[l].key, cell: f.cell, index: Int32(l))) }
-            if l + 1 < count { pushFrontier(FrontierEntry(key: cells[Int(f.cell)].buckets.entries[l + 1].key, cell: f.cell, index: Int32(l + 1))) }
+            if l < count { pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
+            if l + 1 < count {
+                pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
+            }
             considered += 1
-            let b = cells[Int(f.cell)].buckets.entries[Int(f.index)].owner
-            guard buckets[Int(b)].cost <= spare, meets(slot, buckets[Int(b)].key.requirements) else { continue }
+            let b = cells[cell].queues[q].entries[Int(f.index)].owner
+            guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
             if let (k, s) = firstEligible(in: b, agent: slot, below: bestKey, now: now) {
                 bestKey = k
                 bestSlot = s

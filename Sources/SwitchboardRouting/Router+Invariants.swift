@@ -56,7 +56,7 @@ extension Router {
             if b.registered, let top = heap.min {
                 for (i, cell) in bucketCells[bi].enumerated() {
                     let pos = Int(positions[Int(bucketMembers[bi][i])])
-                    let e = cells[Int(cell)].buckets.entries[pos]
+                    let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
                 }
             }

@@ -52,6 +52,8 @@ extension Router {
             agentCells.append([])
             agentCellLevels.append([])
             agentMembers.append([])
+            agentQueueCells.append([])
+            agentQueueMasks.append([])
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
@@ -62,14 +64,33 @@ extension Router {
         for (s, l) in skillIDs { levelTable[ai * levelStride + Int(s)] = UInt8(l) }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []
+        var queueCells: [Int32] = []
+        var queueMasks: [UInt64] = []
+        func levelMask(_ level: Int) -> UInt64 {
+            let perChannel = (UInt64(1) << UInt64(max(1, level))) - 1
+            return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
+        }
+        let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
         for l in langIDs {
-            cellList.append(cellFor(language: l, skill: 0))
+            let anyCell = cellFor(language: l, skillA: 0)
+            cellList.append(anyCell)
             cellLevels.append(0)
-            for (s, level) in skillIDs {
-                cellList.append(cellFor(language: l, skill: s))
+            queueCells.append(anyCell)
+            queueMasks.append(levelMask(1))
+            for (i, (s, level)) in sortedSkills.enumerated() {
+                let single = cellFor(language: l, skillA: s)
+                cellList.append(single)
                 cellLevels.append(UInt8(level))
+                queueCells.append(single)
+                queueMasks.append(levelMask(level))
+                for (s2, _) in sortedSkills[(i + 1)...] {
+                    queueCells.append(cellFor(language: l, skillA: s, skillB: s2))
+                    queueMasks.append(levelMask(level))
+                }
             }
         }
+        agentQueueCells[ai] = queueCells
+        agentQueueMasks[ai] = queueMasks
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList

@@ -36,6 +36,10 @@ public struct Router: Sendable {
     var agentCells: [[Int32]] = []
     var agentCellLevels: [[UInt8]] = []
     var agentMembers: [[Int32]] = []
+    /// Every cell whose queues an agent could serve (language × up to two of its skills), and for
+    /// each the queue heaps (channel × level) its skill level allows.
+    var agentQueueCells: [[Int32]] = []
+    var agentQueueMasks: [[UInt64]] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8
@@ -53,6 +57,8 @@ public struct Router: Sendable {
     /// One cell per language a bucket accepts, and its membership in each while non-empty.
     var bucketCells: [[Int32]] = []
     var bucketMembers: [[Int32]] = []
+    /// The cells searched for idle agents for each bucket (one per language, its most demanding skill).
+    var bucketAgentCells: [[Int32]] = []
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
@@ -65,10 +71,13 @@ public struct Router: Sendable {
 
     let steps: [StepRule]
     let minimumCost: Int32
+    /// The distinct channel costs, ascending: the spare-capacity classes of the idle-agent heaps.
+    let classCosts: [Int32]
 
     // Scratch space reused across calls so decisions allocate nothing.
     var frontier: [Int32] = []
     var search: [FrontierEntry] = []
+    var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
 
@@ -86,8 +95,10 @@ public struct Router: Sendable {
         }
         self.steps = rules
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
+        self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
         frontier.reserveCapacity(256)
         search.reserveCapacity(256)
+        agentSearch.reserveCapacity(256)
     }
 
     /// Sizes the tables for this many contacts in flight (waiting, offered or assigned) and agents,

@@ -79,6 +79,7 @@ struct RandomRun {
                 if let (c, a) = assigned.sorted(by: { $0.key < $1.key }).dropFirst(take(4)).first {
                     try router.complete(c, by: a, wrapUp: take(2) == 0 ? .zero : .seconds(5), at: now, events: &events)
                     open.remove(c)
+                    assigned[c] = nil
                 }
             case 7, 8:
                 now += .seconds(Double(1 + take(30)))
@@ -102,9 +103,11 @@ struct RandomRun {
                     open.remove(c)
                 }
             case 11:
+                let known = agentIDs.filter { router.agent($0) != nil }
                 if let (c, a) = assigned.sorted(by: { $0.key < $1.key }).dropFirst(take(4)).first {
-                    let target: TransferTarget = take(2) == 0
-                        ? .agent(agentIDs.filter { $0 != a }[take(3)])
+                    let others = known.filter { $0 != a }
+                    let target: TransferTarget = take(2) == 0 && !others.isEmpty
+                        ? .agent(others[take(UInt64(others.count))])
                         : .skills([SkillRequirement(Self.skills[take(3)], minimumLevel: 1 + take(5))], language: nil)
                     try router.transfer(c, from: a, to: target, at: now, events: &events)
                     assigned[c] = nil

@@ -141,6 +141,9 @@ struct Bucket: Sendable {
     /// The queue heap (channel, level of the cell's first skill) this bucket sits in within its cells.
     var queue: Int32
     var live = 0
+    /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
+    /// this, no idle agent can take a contact of this bucket.
+    var excludedLive = 0
     var registered = false
     var lastDeparture: Instant? = nil
     /// Smoothed microseconds between contacts leaving this bucket, for estimated wait.
@@ -152,7 +155,7 @@ struct Bucket: Sendable {
 /// - `agents`: idle agents who speak the language and have `skillA` (single-skill cells only), one
 ///   heap per spare-capacity class, so a call never walks past agents with room only for an email.
 /// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
-///   (channel, minimum level of `skillA`), with `nonEmpty` marking which heaps hold any. An agent
+///   (channel, minimum level of `skillA`), with the router's `cellNonEmpty` marking which heaps hold any. An agent
 ///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
 ///   freed capacity never looks at a queue it cannot serve for those reasons.
 struct Cell: Sendable {
@@ -163,7 +166,6 @@ struct Cell: Sendable {
     var skillB: Int32
     var agents: [IndexedHeap<AgentKey>]
     var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
-    var nonEmpty: UInt64 = 0
 
     @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }
 }

@@ -43,6 +43,8 @@ extension Router {
             language: language, skillA: skillA, skillB: skillB,
             agents: Array(repeating: IndexedHeap(), count: skillB == 0 ? classCosts.count : 0)))
         cellIndex[k] = c
+        cellNonEmpty.append(0)
+        queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
     }
 
@@ -139,7 +141,7 @@ extension Router {
                     let m = bucketMembers[bi][i]
                     let c = Int(bucketCells[bi][i])
                     cells[c].queues[q].remove(member: m, positions: &positions)
-                    if cells[c].queues[q].isEmpty { cells[c].nonEmpty &= ~(UInt64(1) << UInt64(q)) }
+                    noteQueueTop(cell: c, queue: q)
                     freeMembers.append(m)
                     bucketMembers[bi][i] = -1
                 }
@@ -149,7 +151,9 @@ extension Router {
         }
         if buckets[bi].registered {
             for i in 0..<n {
-                cells[Int(bucketCells[bi][i])].queues[q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+                let c = Int(bucketCells[bi][i])
+                cells[c].queues[q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+                noteQueueTop(cell: c, queue: q)
             }
         } else {
             for i in 0..<n {
@@ -157,9 +161,21 @@ extension Router {
                 let c = Int(bucketCells[bi][i])
                 bucketMembers[bi][i] = m
                 cells[c].queues[q].insert(top.order, owner: b, member: m, positions: &positions)
-                cells[c].nonEmpty |= UInt64(1) << UInt64(q)
+                noteQueueTop(cell: c, queue: q)
             }
             buckets[bi].registered = true
+        }
+    }
+
+    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads.
+    @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
+        let bit = UInt64(1) << UInt64(q)
+        if let first = cells[c].queues[q].entries.first {
+            queueTops[c &* Cell.queueCount &+ q] = first.key
+            cellNonEmpty[c] |= bit
+        } else {
+            queueTops[c &* Cell.queueCount &+ q] = OrderKey(key: .max, id: .max)
+            cellNonEmpty[c] &= ~bit
         }
     }
 
@@ -195,6 +211,7 @@ extension Router {
         let wasTop = bucketHeaps[bi].min
         bucketHeaps[bi].insert(entry)
         buckets[bi].live += 1
+        if c.excludedAgent >= 0 { buckets[bi].excludedLive += 1 }
         waitingCount += 1
         if wasTop == nil || entry < wasTop! { refreshBucketIndex(c.bucket) }
     }
@@ -206,6 +223,7 @@ extension Router {
         contacts[si].version &+= 1
         contacts[si].phase = .free
         buckets[Int(b)].live -= 1
+        if contacts[si].excludedAgent >= 0 { buckets[Int(b)].excludedLive -= 1 }
         waitingCount -= 1
         if departed {
             if let last = buckets[Int(b)].lastDeparture {
@@ -506,13 +524,13 @@ extension Router {
         search.removeAll(keepingCapacity: true)
         for k in 0..<agentQueueCells[ai].count {
             let cell = agentQueueCells[ai][k]
-            var mask = agentQueueMasks[ai][k] & fit & cells[Int(cell)].nonEmpty
+            var mask = agentQueueMasks[ai][k] & fit & cellNonEmpty[Int(cell)]
             while mask != 0 {
                 let q = mask.trailingZeroBitCount
                 mask &= mask &- 1
-                let root = cells[Int(cell)].queues[q].entries[0]
-                if root.key < bestKey {
-                    pushFrontier(FrontierEntry(key: root.key, cell: cell, queue: Int32(q), index: 0))
+                let key = queueTops[Int(cell) &* Cell.queueCount &+ q]
+                if key < bestKey {
+                    pushFrontier(FrontierEntry(key: key, cell: cell, queue: Int32(q), index: 0))
                 }
             }
         }

@@ -50,6 +50,8 @@ extension Router {
         for (bi, b) in buckets.enumerated() {
             let heap = bucketHeaps[bi]
             let liveCount = heap.storage.count(where: entryIsLive)
+            let excluded = heap.storage.count(where: { entryIsLive($0) && contacts[Int($0.slot)].excludedAgent >= 0 })
+            if excluded != b.excludedLive { problems.append("bucket \(bi) counts \(b.excludedLive) barring contacts but holds \(excluded)") }
             if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
             if let top = heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
             if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }

@@ -99,7 +99,6 @@ extension Router {
         agents[ai].status = .available
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now
-        refreshAgentIndex(slot)
         noteState(slot, events: &events)
         fill(slot, now: now, events: &events)
     }
@@ -119,7 +118,6 @@ extension Router {
             if agents[Int(slot)].status != .available { agents[Int(slot)].idleSince = now }
             agents[Int(slot)].status = .available
             agents[Int(slot)].missedInARow = 0
-            refreshAgentIndex(slot)
             noteState(slot, events: &events)
             fill(slot, now: now, events: &events)
         }
@@ -236,7 +234,6 @@ extension Router {
         } else {
             agents[Int(a)].load -= cost
         }
-        refreshAgentIndex(a)
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
     }
@@ -284,7 +281,6 @@ extension Router {
         if policy.reofferCooldown > .zero, contacts[si].phase == .waiting {
             schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: contact.rawValue, units: 0)
         }
-        refreshAgentIndex(a)
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
     }
@@ -334,7 +330,6 @@ extension Router {
             detach(slot, from: a)
             agents[Int(a)].load -= Int32(policy.capacityCost[c.channel])
             release(slot)
-            refreshAgentIndex(a)
             noteState(a, events: &events)
             fill(a, now: now, events: &events)
         case .assigned:
@@ -366,6 +361,7 @@ extension Router {
             case .cooldown:
                 let slot = t.slot
                 contacts[Int(slot)].excludedAgent = -1
+                buckets[Int(contacts[Int(slot)].bucket)].excludedLive -= 1
                 if let choice = findAgent(for: slot, rule: .cooldownEnded, now: at) {
                     removeWaiting(slot, now: at, departed: true)
                     makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: at, events: &events)
@@ -376,7 +372,6 @@ extension Router {
                 agents[Int(a)].wrapUpUnits -= t.units
                 agents[Int(a)].wrapUpCount -= 1
                 if agents[Int(a)].status == .available && agents[Int(a)].activeCount == 0 { agents[Int(a)].idleSince = at }
-                refreshAgentIndex(a)
                 noteState(a, events: &events)
                 fill(a, now: at, events: &events)
             }
@@ -452,8 +447,14 @@ extension Router {
         let si = Int(slot)
         let step = stepFor(slot, now: now)
         contacts[si].step = Int32(step)
-        contacts[si].bucket = signatures[Int(contacts[si].signature)].stepBuckets[step]
-        if let choice = findAgent(for: slot, rule: rule, now: now) {
+        let b = signatures[Int(contacts[si].signature)].stepBuckets[step]
+        contacts[si].bucket = b
+        if contacts[si].excludedAgent >= 0 && now >= contacts[si].excludedUntil { contacts[si].excludedAgent = -1 }
+        // If a contact with the same requirements already waits and bars no agent, then (by the
+        // invariant that no available agent with room sits beside a contact it may take) no idle
+        // agent can take this one either: skip the search.
+        let mustSearch = buckets[Int(b)].live <= buckets[Int(b)].excludedLive
+        if mustSearch, let choice = findAgent(for: slot, rule: rule, now: now) {
             makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: now, events: &events)
             return
         }
@@ -469,7 +470,9 @@ extension Router {
         }
     }
 
-    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent]) {
+    /// Offers a contact to an agent. `refresh: false` leaves the agent's index entry for the caller
+    /// to update once after several offers (freed capacity filling up).
+    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
         let si = Int(slot)
         let channel = contacts[si].channel
         let expires = now + policy.offerTimeout[channel]
@@ -483,14 +486,16 @@ extension Router {
         agents[ai].activeCount += 1
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
-        refreshAgentIndex(a)
+        if refresh { refreshAgentIndex(a) }
         schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
 
-    /// Capacity freed: the agent takes the first eligible waiting contacts in order until full.
+    /// Capacity freed: the agent takes the first eligible waiting contacts in order until full, then
+    /// its index entry is brought up to date (once).
     mutating func fill(_ a: Int32, now: Instant, events: inout [RoutingEvent]) {
+        defer { refreshAgentIndex(a) }
         while isRoutable(a) {
             guard let (slot, considered) = findContact(for: a, now: now) else { return }
             removeWaiting(slot, now: now, departed: true)
@@ -500,7 +505,7 @@ extension Router {
             let exp = Explanation(
                 rule: .bestWaitingContact, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
                 waited: now - c.arrivedAt, considered: considered, candidates: top)
-            makeOffer(slot, to: a, explanation: exp, now: now, events: &events)
+            makeOffer(slot, to: a, explanation: exp, now: now, events: &events, refresh: false)
         }
     }
 

@@ -62,6 +62,10 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
+    /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
+    /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
+    var cellNonEmpty: [UInt64] = []
+    var queueTops: [OrderKey] = []
     /// Heap index of each membership (an agent or bucket filed in one cell); -1 when free.
     var positions: [Int32] = []
     var freeMembers: [Int32] = []

@@ -88,6 +88,25 @@ struct SignatureKey: Hashable, Sendable {
     var target: Int32
     var required: PackedRequirements
     var preferred: PackedRequirements
+
+    /// One mixed word instead of 35 lane-by-lane combines: this lookup is on every arrival.
+    func hash(into hasher: inout Hasher) {
+        var h = UInt64(channel) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: language)) << 8 ^ UInt64(UInt32(bitPattern: target)) << 32
+        h = mix(h, required)
+        h = mix(h, preferred)
+        hasher.combine(h)
+    }
+}
+
+@inline(__always) func mix(_ seed: UInt64, _ r: PackedRequirements) -> UInt64 {
+    var h = seed
+    for i in 0..<16 {
+        let v = r[i]
+        if v == 0 { break }
+        h = (h ^ UInt64(v)) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 29
+    }
+    return h
 }
 
 struct Signature: Sendable {
@@ -103,6 +122,11 @@ struct BucketKey: Hashable, Sendable {
     var languages: LanguageSet
     var target: Int32
     var requirements: PackedRequirements
+
+    func hash(into hasher: inout Hasher) {
+        let l = languages.w0 ^ languages.w1 &* 3 ^ languages.w2 &* 5 ^ languages.w3 &* 7
+        hasher.combine(mix(UInt64(channel) ^ l &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: target)) << 40, requirements))
+    }
 }
 
 /// A waiting contact's heap entry: order key, then contact id for a total, repeatable order.
@@ -164,7 +188,7 @@ struct Cell: Sendable {
     var language: Int32
     var skillA: Int32
     var skillB: Int32
-    var agents: [IndexedHeap<AgentKey>]
+    var agents: [IdleHeap]
     var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
 
     @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }
@@ -215,6 +239,8 @@ struct AgentRecord: Sendable {
     var indexed = false
     /// The spare-capacity class heap the agent is filed in while indexed (1-based).
     var heapClass: Int8 = 0
+    /// Version of the agent's live idle-heap entries.
+    var indexVersion: UInt32 = 0
     var personalBucket: Int32 = -1
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
@@ -236,6 +262,24 @@ struct TimerEntry: Comparable, Sendable {
 
     @inline(__always) static func < (a: Self, b: Self) -> Bool { a.at != b.at ? a.at < b.at : a.seq < b.seq }
     @inline(__always) static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.seq == b.seq }
+}
+
+/// An idle agent's entry in a cell heap; live while it carries the agent's current `indexVersion`.
+struct IdleEntry: Comparable, Sendable {
+    var key: AgentKey
+    var agent: Int32
+    var version: UInt32
+
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key < b.key }
+    @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key.order == b.key.order && a.key.negatedScore == b.key.negatedScore }
+}
+
+/// Idle agents of one cell and capacity class, with lazy deletion: an agent whose load or idle time
+/// changes gets a fresh entry and its old ones die (version mismatch). Busy agents' entries are
+/// never searched for and removed, which keeps an offer's re-indexing to a few appends.
+struct IdleHeap: Sendable {
+    var heap = BinaryHeap<IdleEntry>()
+    var live = 0
 }
 
 /// Cumulative relaxation in force at one step.

@@ -41,7 +41,7 @@ extension Router {
         let c = Int32(cells.count)
         cells.append(Cell(
             language: language, skillA: skillA, skillB: skillB,
-            agents: Array(repeating: IndexedHeap(), count: skillB == 0 ? classCosts.count : 0)))
+            agents: Array(repeating: IdleHeap(), count: skillB == 0 ? classCosts.count : 0)))
         cellIndex[k] = c
         cellNonEmpty.append(0)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
@@ -274,42 +274,38 @@ extension Router {
     }
 
     /// Keeps the agent filed in its cells exactly while it could take something, in the heap of its
-    /// spare-capacity class and under its current key.
+    /// spare-capacity class and under its current key. Old entries die by version; a heap whose
+    /// dead entries outnumber the living is compacted.
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
         let a = agents[ai]
         let cls = a.status == .available ? capacityClass(spare: a.capacity - a.load) : 0
         let n = agentCells[ai].count
-        if a.indexed && Int(a.heapClass) == cls {
-            let h = cls - 1
-            for i in 0..<n {
-                cells[Int(agentCells[ai][i])].agents[h].update(
-                    member: agentMembers[ai][i], key: agentIndexKey(a, level: agentCellLevels[ai][i]), positions: &positions)
-            }
-            return
-        }
         if a.indexed {
             let h = Int(a.heapClass) - 1
-            for i in 0..<n {
-                let m = agentMembers[ai][i]
-                cells[Int(agentCells[ai][i])].agents[h].remove(member: m, positions: &positions)
-                freeMembers.append(m)
-                agentMembers[ai][i] = -1
-            }
-            agents[ai].indexed = false
-            agents[ai].heapClass = 0
+            for i in 0..<n { cells[Int(agentCells[ai][i])].agents[h].live -= 1 }
         }
-        if cls > 0 {
-            let h = cls - 1
-            for i in 0..<n {
-                let m = allocateMember()
-                agentMembers[ai][i] = m
-                cells[Int(agentCells[ai][i])].agents[h].insert(
-                    agentIndexKey(a, level: agentCellLevels[ai][i]), owner: slot, member: m, positions: &positions)
-            }
-            agents[ai].indexed = true
-            agents[ai].heapClass = Int8(cls)
+        agents[ai].indexVersion &+= 1
+        agents[ai].indexed = cls > 0
+        agents[ai].heapClass = Int8(cls)
+        guard cls > 0 else { return }
+        let h = cls - 1
+        let version = agents[ai].indexVersion
+        for i in 0..<n {
+            let c = Int(agentCells[ai][i])
+            cells[c].agents[h].heap.insert(IdleEntry(key: agentIndexKey(a, level: agentCellLevels[ai][i]), agent: slot, version: version))
+            cells[c].agents[h].live += 1
+            if cells[c].agents[h].heap.count > 2 * cells[c].agents[h].live + 32 { compactIdleHeap(cell: c, heap: h) }
         }
+    }
+
+    @inline(__always) func idleEntryIsLive(_ e: IdleEntry) -> Bool {
+        agents[Int(e.agent)].indexVersion == e.version
+    }
+
+    mutating func compactIdleHeap(cell c: Int, heap h: Int) {
+        let table = agents  // shares storage: nothing writes agents during the filter
+        cells[c].agents[h].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
     }
 
     // MARK: Eligibility and scoring
@@ -416,7 +412,11 @@ extension Router {
             for k in 0..<bucketAgentCells[Int(b)].count {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classCosts.count {
-                    if let root = cells[Int(cell)].agents[h].entries.first {
+                    // Dead entries at the root are popped for good; deeper ones are stepped over.
+                    while let root = cells[Int(cell)].agents[h].heap.min, !idleEntryIsLive(root) {
+                        cells[Int(cell)].agents[h].heap.popMin()
+                    }
+                    if let root = cells[Int(cell)].agents[h].heap.min {
                         pushAgentFrontier(AgentFrontier(key: root.key, cell: cell, heap: Int32(h), index: 0))
                     }
                 }
@@ -429,16 +429,17 @@ extension Router {
                 visits += 1
                 let cell = Int(f.cell)
                 let h = Int(f.heap)
-                let count = cells[cell].agents[h].count
+                let count = cells[cell].agents[h].heap.count
                 let l = 2 * Int(f.index) + 1
                 if l < count {
-                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].entries[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
                 }
                 if l + 1 < count {
-                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].entries[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
                 }
-                let a = cells[cell].agents[h].entries[Int(f.index)].owner
-                if eligible(a, contact: c, bucket: b, now: now) {
+                let entry = cells[cell].agents[h].heap.storage[Int(f.index)]
+                let a = entry.agent
+                if idleEntryIsLive(entry) && eligible(a, contact: c, bucket: b, now: now) {
                     found += 1
                     consider(a, self)
                 }

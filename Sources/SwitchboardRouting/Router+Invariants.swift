@@ -47,6 +47,15 @@ extension Router {
                 }
             }
         }
+        for (ci, cell) in cells.enumerated() {
+            for (h, idle) in cell.agents.enumerated() {
+                let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
+                if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
+                for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
+                    problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
+                }
+            }
+        }
         for (bi, b) in buckets.enumerated() {
             let heap = bucketHeaps[bi]
             let liveCount = heap.storage.count(where: entryIsLive)

@@ -51,7 +51,6 @@ extension Router {
             agentActive.append([])
             agentCells.append([])
             agentCellLevels.append([])
-            agentMembers.append([])
             agentQueueCells.append([])
             agentQueueMasks.append([])
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
@@ -95,7 +94,6 @@ extension Router {
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
-        agentMembers[ai] = Array(repeating: -1, count: cellList.count)
         agents[ai].status = .available
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

@@ -32,10 +32,9 @@ public struct Router: Sendable {
     var agentIDs: [AgentID] = []
     /// Contacts offered or assigned to each agent (slots).
     var agentActive: [[Int32]] = []
-    /// The cells each agent is filed in while idle, the level of each cell's skill, and its memberships.
+    /// The cells each agent is filed in while idle, and the level of each cell's skill.
     var agentCells: [[Int32]] = []
     var agentCellLevels: [[UInt8]] = []
-    var agentMembers: [[Int32]] = []
     /// Every cell whose queues an agent could serve (language × up to two of its skills), and for
     /// each the queue heaps (channel × level) its skill level allows.
     var agentQueueCells: [[Int32]] = []

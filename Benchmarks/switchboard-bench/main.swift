@@ -11,6 +11,7 @@ let allSuites: [BenchSuite] = [
     healthRTTSuite,
     threadingSuite,
     storeSuite,
+    engineSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -168,12 +168,12 @@ public struct CaseDirectory: Sendable {
     private mutating func admit(
         _ caseID: CaseID, rule: ThreadingRule, customer: CustomerID, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
-        let c = cases[index(caseID)]
-        if c.customer != customer {
+        let i = index(caseID)
+        if cases[i].customer != customer {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .otherCustomer)
             return nil
         }
-        if let closedAt = c.closedAt, now - closedAt > policy.reopenWindow {
+        if let closedAt = cases[i].closedAt, now - closedAt > policy.reopenWindow {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .closedTooLongAgo)
             return nil
         }
@@ -204,22 +204,22 @@ public struct CaseDirectory: Sendable {
     private func openOrRecentCase(
         of customer: CustomerID, topic: String?, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
-        let record = customers[index(customer)]
+        let ci = index(customer)
         var best: CaseID?
         var bestActivity = Instant(microseconds: .min)
-        for id in record.openCases {
-            let c = cases[index(id)]
-            if now - c.lastActivity > policy.openCaseWindow {
+        for id in customers[ci].openCases {
+            let lastActivity = cases[index(id)].lastActivity
+            if now - lastActivity > policy.openCaseWindow {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .inactiveTooLong) }
                 continue
             }
-            if let topic, let other = c.topic, topic != other {
+            if let topic, let other = cases[index(id)].topic, topic != other {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .differentTopic) }
                 continue
             }
-            if c.lastActivity > bestActivity {
+            if lastActivity > bestActivity {
                 best = id
-                bestActivity = c.lastActivity
+                bestActivity = lastActivity
             }
         }
         if let best {
@@ -228,11 +228,11 @@ public struct CaseDirectory: Sendable {
             if decision.passedOver?.rule == .openCase { decision.passedOver = nil }
             return best
         }
-        for id in record.recentlyClosed.reversed() {
-            let c = cases[index(id)]
-            guard let closedAt = c.closedAt else { continue }
+        if customers[ci].recentlyClosed.isEmpty { return nil }
+        for id in customers[ci].recentlyClosed.reversed() {
+            guard let closedAt = cases[index(id)].closedAt else { continue }
             if now - closedAt > policy.reopenWindow { break }
-            if let topic, let other = c.topic, topic != other {
+            if let topic, let other = cases[index(id)].topic, topic != other {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .reopened, why: .differentTopic) }
                 continue
             }

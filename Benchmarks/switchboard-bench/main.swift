@@ -12,6 +12,7 @@ let allSuites: [BenchSuite] = [
     threadingSuite,
     storeSuite,
     engineSuite,
+    simulationSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

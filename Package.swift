@@ -185,7 +185,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ", "SwitchboardTestSupport",
-                "SwitchboardDomain", "SwitchboardCore", "SwitchboardStore",
+                "SwitchboardDomain", "SwitchboardCore", "SwitchboardStore", "SwitchboardRouting",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],

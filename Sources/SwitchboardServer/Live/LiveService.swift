@@ -264,6 +264,9 @@ public final class LiveService: ReactorService {
             }
             afterCommand(method, request, reactor)
             takeEffects(reactor)
+            // Nothing to wait for (a repeat answered from memory, all earlier records durable):
+            // answer now. The reactor only accepts deferred replies after the handler returned.
+            if isClear { return .reply(result.0) }
             hold(.reply(call.id, result.0), reactor)
             return .later
         }
@@ -284,6 +287,7 @@ public final class LiveService: ReactorService {
                 return .fail(Self.wireError(error))
             }
             if method == .agentsHeartbeat, let agent = Self.agentField(of: request) { heard(from: AgentID(agent), reactor) }
+            if isClear { return .reply(response) }
             hold(.reply(call.id, response), reactor)
             return .later
         }
@@ -343,9 +347,12 @@ public final class LiveService: ReactorService {
         for effect in effects { hold(.effect(effect), reactor) }
     }
 
+    /// Whether everything applied so far is durable and nothing waits: an output may go at once.
+    private var isClear: Bool { nextSequence - 1 <= durableSequence && heldStart == held.count }
+
     private func hold(_ output: Output, _ reactor: Reactor) {
         let barrier = nextSequence - 1
-        if barrier <= durableSequence && heldStart == held.count {
+        if isClear {
             release(output, reactor)
         } else {
             held.append(Held(barrier: barrier, output: output))

@@ -8,6 +8,10 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    healthRTTSuite,
+    threadingSuite,
+    storeSuite,
+    engineSuite,
     simulationSuite,
 ]
 

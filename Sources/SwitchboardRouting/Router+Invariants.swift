@@ -1,0 +1,100 @@
+import SwitchboardDomain
+
+extension Router {
+    /// Checks the router's invariants by brute force and describes every violation (empty when all
+    /// hold). O(contacts × agents): for tests and debugging, never for the hot path.
+    ///
+    /// - every known contact is waiting, offered or assigned, and an offered or assigned contact is in
+    ///   exactly one agent's active list (never assigned twice);
+    /// - an agent's load is the cost of its active contacts plus its wrap-up units, within capacity;
+    /// - no available agent with spare capacity is eligible for a waiting contact;
+    /// - every waiting contact has a live entry in its bucket, and each bucket's first entry is what
+    ///   its cells hold.
+    public func invariantViolations(at now: Instant) -> [String] {
+        var problems: [String] = []
+        var holder: [Int32: Int32] = [:]
+        for (ai, a) in agents.enumerated() {
+            let aid = agentIDs[ai]
+            var units: Int32 = a.wrapUpUnits
+            if Int(a.activeCount) != agentActive[ai].count { problems.append("\(aid) counts \(a.activeCount) active but lists \(agentActive[ai].count)") }
+            for s in agentActive[ai] {
+                if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agentIDs[Int(other)]) and \(aid)") }
+                holder[s] = Int32(ai)
+                let c = contacts[Int(s)]
+                if c.phase != .offered && c.phase != .assigned { problems.append("\(aid) holds \(c.id) in phase \(c.phase)") }
+                if c.agent != Int32(ai) { problems.append("\(c.id) names agent \(c.agent) but \(aid) holds it") }
+                units += Int32(policy.capacityCost[c.channel])
+            }
+            if units != a.load { problems.append("\(aid) load \(a.load) but holds \(units) units") }
+            // (Only a re-login with a smaller capacity can leave an agent over; it then gets nothing new.)
+            if a.load > a.capacity { problems.append("\(aid) over capacity: \(a.load)/\(a.capacity)") }
+            if a.indexed != isRoutable(Int32(ai)) { problems.append("\(aid) indexed=\(a.indexed) but routable=\(isRoutable(Int32(ai)))") }
+        }
+        for (id, slot) in contactIndex {
+            let c = contacts[Int(slot)]
+            if c.id != id { problems.append("index maps \(id) to slot holding \(c.id)") }
+            switch c.phase {
+            case .free:
+                problems.append("\(id) known but free")
+            case .offered, .assigned:
+                if holder[slot] == nil { problems.append("\(id) \(c.phase) but no agent holds it") }
+            case .waiting:
+                if !bucketHeaps[Int(c.bucket)].storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
+                    problems.append("\(id) waiting but not in its bucket")
+                }
+                for ai in agents.indices where eligible(Int32(ai), contact: c, bucket: c.bucket, now: now) {
+                    problems.append("\(agentIDs[ai]) is available and eligible for waiting \(id)")
+                }
+            }
+        }
+        for (ci, cell) in cells.enumerated() {
+            for (h, idle) in cell.agents.enumerated() {
+                let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
+                if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
+                for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
+                    problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
+                }
+            }
+        }
+        for (bi, b) in buckets.enumerated() {
+            let heap = bucketHeaps[bi]
+            let liveCount = heap.storage.count(where: entryIsLive)
+            let excluded = heap.storage.count(where: { entryIsLive($0) && contacts[Int($0.slot)].excludedAgent >= 0 })
+            if excluded != b.excludedLive { problems.append("bucket \(bi) counts \(b.excludedLive) barring contacts but holds \(excluded)") }
+            if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
+            if let top = heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
+            if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }
+            if b.registered, let top = heap.min {
+                for (i, cell) in bucketCells[bi].enumerated() {
+                    let pos = Int(positions[Int(bucketMembers[bi][i])])
+                    let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
+                    if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The fixed order key of a contact in seconds (smaller goes first), for tests and explanations.
+    public func orderKey(of contact: ContactID) -> Double? {
+        guard let slot = contactIndex[contact] else { return nil }
+        return Double(contacts[Int(slot)].orderKey) / 1_000_000
+    }
+
+    /// Whether agent `agent` could take contact `contact` now if it had room (skills, language,
+    /// named agent, cooldown), ignoring its status and load. For tests and supervisors' "why not?".
+    public func couldServe(_ agent: AgentID, _ contact: ContactID, at now: Instant) -> Bool {
+        guard let a = agentIndex[agent], let slot = contactIndex[contact] else { return false }
+        let c = contacts[Int(slot)]
+        let b = buckets[Int(signatures[Int(c.signature)].stepBuckets[Int(c.step)])]
+        if b.key.target >= 0 { return b.key.target == a }
+        guard b.key.languages.intersects(agents[Int(a)].languages), meets(a, b.key.requirements) else { return false }
+        return !(c.excludedAgent == a && now < c.excludedUntil)
+    }
+
+    /// A contact's channel capacity cost, for tests.
+    public func cost(of contact: ContactID) -> Int? {
+        guard let slot = contactIndex[contact] else { return nil }
+        return policy.capacityCost[contacts[Int(slot)].channel]
+    }
+}

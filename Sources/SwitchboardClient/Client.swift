@@ -65,6 +65,8 @@ public final class Client {
             try socket.set(.sendHighWaterMark, configuration.highWaterMark)
             try socket.set(.receiveHighWaterMark, configuration.highWaterMark)
             if let id = configuration.routingID { try socket.set(.routingID, id) }
+            // With IMMEDIATE set, a send waits only while there is no live connection; bound that wait.
+            try socket.set(.sendTimeout, configuration.connectTimeoutMilliseconds)
             try socket.connect(endpoint)
         } catch {
             throw .transport(error)
@@ -175,7 +177,6 @@ public final class Client {
     public func sendRaw(_ parts: [[UInt8]]) throws(ClientError) {
         let sent: Bool
         do throws(ZMQError) {
-            try socket.set(.sendTimeout, configuration.connectTimeoutMilliseconds)
             sent = try socket.send(multipart: parts)
         } catch {
             throw .transport(error)

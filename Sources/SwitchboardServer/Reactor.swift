@@ -24,6 +24,9 @@ public final class Reactor {
     /// NOT_SERVING. The server still answers every request.
     public var isHealthy = true
 
+    /// The server's counters (for a Stats method, say).
+    public var statistics: Server.Statistics { metrics.snapshot }
+
     /// Where the ROUTER listens, with an ephemeral port resolved.
     let endpoint: String
 

@@ -474,15 +474,24 @@ public final class Reactor {
         logger.trace("request", metadata: callMetadata(call, method))
         switch handler {
         case .unary(let run):
+            // Tracked while the handler runs, so a handler that answers through `reply`/`fail` before
+            // returning (it had the answer at hand after all) is not answered twice.
+            pending[call] = PendingCall(method: method, deadline: deadline, timeoutMilliseconds: timeout)
             let result = run(body, info, self)
+            let stillOwed = pending[call] != nil
             switch result {
             case .later:
-                pending[call] = PendingCall(method: method, deadline: deadline, timeoutMilliseconds: timeout)
-                noteDeadline(deadline)
+                if stillOwed { noteDeadline(deadline) }
             case .badBody(let error):
+                pending.removeValue(forKey: call)
                 warn(.badBody, "answered a request whose body does not decode", peer: call.peer, ["sb.method": "\(method)", "sb.error": "\(error.message)"])
                 finishUnary(call, method, deadline: deadline, timeout: timeout, result: .fail(error))
             case .reply, .fail:
+                guard stillOwed else {
+                    logger.debug("second answer dropped: the handler already answered this call", metadata: callMetadata(call, method))
+                    break
+                }
+                pending.removeValue(forKey: call)
                 finishUnary(call, method, deadline: deadline, timeout: timeout, result: result)
             }
         case .serverStreaming(let open, _):

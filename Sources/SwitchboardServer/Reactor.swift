@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import SwiftProtobuf
 import SwitchboardDomain
@@ -117,9 +120,15 @@ public final class Reactor {
             try router.bind(configuration.listen)
             endpoint = try router.lastEndpoint()
         } catch {
+            let advice = switch error.errno {
+            case EADDRINUSE: "another process holds it: stop that process or choose another --listen address"
+            case EADDRNOTAVAIL: "this machine has no such address: choose one of its own, e.g. tcp://127.0.0.1:5555"
+            case EACCES: "permission denied: choose a port above 1023 or another ipc path"
+            default: "write the address as tcp://HOST:PORT (PORT * picks a free one) or ipc://PATH"
+            }
             throw SwitchboardError(
                 .unavailable,
-                "cannot listen on \(configuration.listen): \(error.message); choose another --listen address or stop what holds it",
+                "cannot listen on \(configuration.listen): \(error.message); \(advice)",
                 field: "listen",
                 cause: error.description
             )

@@ -69,7 +69,9 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardWire",
-            dependencies: ["SwitchboardCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         .target(
@@ -85,6 +87,7 @@ let package = Package(
             name: "SwitchboardServer",
             dependencies: [
                 "SwitchboardCore", "SwitchboardWire", "SwitchboardStore", "ZeroMQ",
+                "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -164,7 +167,9 @@ let package = Package(
         .testTarget(name: "SwitchboardConfigTests", dependencies: ["SwitchboardConfig"], swiftSettings: strict),
         .testTarget(
             name: "SwitchboardWireTests",
-            dependencies: ["SwitchboardWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardWire", "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Golden")],
             swiftSettings: strict
         ),
@@ -180,7 +185,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ", "SwitchboardTestSupport",
-                "SwitchboardDomain",
+                "SwitchboardDomain", "SwitchboardCore", "SwitchboardStore", "SwitchboardRouting",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],

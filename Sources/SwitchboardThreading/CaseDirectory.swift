@@ -19,10 +19,10 @@ public struct CaseDirectory: Sendable {
     /// Case records, `CaseID(n)` at index `n - 1`.
     var cases: [CaseRecord] = []
     /// Identifier → its (live) customer.
-    var identifierIndex: [Identifier: CustomerID] = [:]
+    var identifierIndex = InlineMap<Identifier, CustomerID>()
     /// Email Message-ID (without angle brackets) → the case it was seen on, and the inbound contact
     /// it arrived as (nil for our own outgoing mail recorded with `recordOutgoingMessage`).
-    var messages: [MessageKey: MessageRecord] = [:]
+    var messages = InlineMap<MessageKey, MessageRecord>()
     /// Every contact's history entry, appended in arrival order; each case links its own entries
     /// backwards from `CaseRecord.lastEntry`, so recording a contact never allocates per case.
     var entries: [StoredEntry] = []

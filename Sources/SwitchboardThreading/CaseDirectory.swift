@@ -40,6 +40,18 @@ public struct CaseDirectory: Sendable {
         self.policy = policy
     }
 
+    /// Sizes the tables for an expected number of customers and contacts, so growing past them does
+    /// not pause one unlucky contact while a table of millions is rehashed or copied. Optional: the
+    /// directory grows on its own. `identifiersPerCustomer` and the share of contacts that are emails
+    /// with a Message-ID are estimates; over-estimating costs memory only.
+    public mutating func reserveCapacity(customers: Int, contacts: Int, identifiersPerCustomer: Int = 2, emailShare: Double = 0.5) {
+        self.customers.reserveCapacity(customers)
+        cases.reserveCapacity(customers)
+        entries.reserveCapacity(contacts)
+        identifierIndex.reserveCapacity(customers * identifiersPerCustomer)
+        messages.reserveCapacity(Int(Double(contacts) * min(max(emailShare, 0), 1)))
+    }
+
     /// The most recently closed cases kept per customer for the reopen rule.
     static let recentlyClosedLimit = 8
     static let maxKeyLength = 256

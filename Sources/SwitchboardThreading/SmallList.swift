@@ -75,6 +75,8 @@ struct InlineMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     var count: Int { slots.count }
 
+    mutating func reserveCapacity(_ n: Int) { slots.reserveCapacity(n) }
+
     subscript(key: Key) -> Value? {
         get {
             guard let i = slots.firstIndex(of: Slot(key: key, value: nil)) else { return nil }

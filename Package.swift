@@ -69,18 +69,25 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardWire",
-            dependencies: ["SwitchboardCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         .target(
             name: "SwitchboardStore",
-            dependencies: ["SwitchboardDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SwitchboardDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "SwitchboardServer",
             dependencies: [
                 "SwitchboardCore", "SwitchboardWire", "SwitchboardStore", "ZeroMQ",
+                "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -117,7 +124,9 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
                 "SwitchboardDomain", "SwitchboardStore",
+                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/switchboard-bench",
             swiftSettings: strict
@@ -158,7 +167,9 @@ let package = Package(
         .testTarget(name: "SwitchboardConfigTests", dependencies: ["SwitchboardConfig"], swiftSettings: strict),
         .testTarget(
             name: "SwitchboardWireTests",
-            dependencies: ["SwitchboardWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardWire", "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Golden")],
             swiftSettings: strict
         ),
@@ -174,6 +185,7 @@ let package = Package(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ", "SwitchboardTestSupport",
+                "SwitchboardDomain", "SwitchboardCore", "SwitchboardStore", "SwitchboardRouting",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],

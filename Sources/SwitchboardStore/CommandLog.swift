@@ -108,6 +108,7 @@ public final class CommandLog: @unchecked Sendable {
         }
         let durable: Int64
         do {
+            try Self.applyDurability(configuration.durability, to: pool, path: path)
             durable = try Self.prepareSchema(pool, path: path)
         } catch {
             try? pool.close()
@@ -119,7 +120,7 @@ public final class CommandLog: @unchecked Sendable {
         let shared = WriterShared(durableSequence: durable, wake: wake)
         self.shared = shared
         let writer = GroupCommitWriter(
-            pool: pool, shared: shared, databasePath: path,
+            pool: pool, lock: lock, shared: shared, databasePath: path,
             maximumRecordsPerCommit: configuration.maximumRecordsPerCommit, durableSequence: durable)
         let thread = Thread { writer.run() }
         thread.name = "switchboard-store-writer"
@@ -267,8 +268,20 @@ public final class CommandLog: @unchecked Sendable {
     /// Stops taking appends, commits everything already appended (its outcomes are delivered as
     /// usual), stops the writer thread and closes the database. Appends after this fail with
     /// `.unavailable`. Safe to call more than once.
+    ///
+    /// Called from a completion (on the writer thread itself) it cannot wait for that thread: it
+    /// stops new appends and returns; the writer commits the queue, then releases the database and
+    /// the data dir lock when it ends.
     public func close() {
         let condition = shared.condition
+        if Thread.current === writerThread {
+            condition.lock()
+            if case .running = shared.state {
+                shared.state = .draining
+            }
+            condition.unlock()
+            return
+        }
         condition.lock()
         if case .running = shared.state {
             shared.state = .draining
@@ -297,7 +310,11 @@ public final class CommandLog: @unchecked Sendable {
         }
         let maximumBytes = store.maximumDatabaseBytes
         config.prepareDatabase { db in
+            // For every connection; the writer's is set again after GRDB's WAL set-up (see
+            // `applyDurability`).
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // After a checkpoint, shrink a WAL that a burst grew past 64 MiB instead of keeping it.
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
             if let maximumBytes {
                 let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 4096
                 let pages = max(1, maximumBytes / max(pageSize, 512))
@@ -305,6 +322,32 @@ public final class CommandLog: @unchecked Sendable {
             }
         }
         return config
+    }
+
+    /// Sets `synchronous` on the writer connection and reads it back. It cannot go in
+    /// `prepareDatabase` alone: GRDB's `DatabasePool` sets `synchronous = NORMAL` on the writer
+    /// after that hook when it turns WAL on, which would silently make `.full` mean `.normal`.
+    private static func applyDurability(
+        _ durability: StoreConfiguration.Durability, to pool: DatabasePool, path: String
+    ) throws(SwitchboardError) {
+        let (name, level) = switch durability {
+        case .full: ("FULL", 2)
+        case .normal: ("NORMAL", 1)
+        }
+        let actual: Int?
+        do {
+            actual = try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(name)")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+        } catch {
+            throw StorageFailure.map(error, databasePath: path, operation: "set synchronous = \(name)")
+        }
+        guard actual == level else {
+            throw SwitchboardError(
+                .internal, "SQLite did not accept PRAGMA synchronous = \(name) on \(path)",
+                cause: "synchronous reads back \(actual.map(String.init) ?? "nothing")")
+        }
     }
 
     /// Refuses foreign and newer files, runs the migrations, records the schema version, and

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SwitchboardDomain
 
 /// One `append` call waiting for its commit.
@@ -60,6 +61,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     // @unchecked: after `init`, only the writer thread touches `nextExpected` and `lastFailure`.
 
     private let pool: DatabasePool
+    /// Held so the data dir stays locked until this writer is gone, even when the `CommandLog`
+    /// was released from a completion on the writer thread and could not wait for it.
+    private let lock: DataDirectoryLock
     private let shared: WriterShared
     private let databasePath: String
     private let maximumRecordsPerCommit: Int
@@ -70,10 +74,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var lastFailure: SwitchboardError?
 
     init(
-        pool: DatabasePool, shared: WriterShared, databasePath: String,
+        pool: DatabasePool, lock: DataDirectoryLock, shared: WriterShared, databasePath: String,
         maximumRecordsPerCommit: Int, durableSequence: Int64
     ) {
         self.pool = pool
+        self.lock = lock
         self.shared = shared
         self.databasePath = databasePath
         self.maximumRecordsPerCommit = maximumRecordsPerCommit
@@ -203,22 +208,57 @@ final class GroupCommitWriter: @unchecked Sendable {
         return nil
     }
 
+    static let insertSQL = "INSERT INTO command (sequence, at, kind, payload) VALUES (?, ?, ?, ?)"
+
     /// One transaction for all of `appends`: one fsync in `.full` mode.
     private func write(_ appends: [[CommandRecord]]) throws {
         try pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
-                let insert = try db.cachedStatement(
-                    sql: "INSERT INTO command (sequence, at, kind, payload) VALUES (?, ?, ?, ?)")
+                let statement = try db.cachedStatement(sql: Self.insertSQL).sqliteStatement
+                defer { sqlite3_clear_bindings(statement) }
                 for records in appends {
                     for record in records {
-                        insert.setUncheckedArguments([
-                            record.sequence, record.at.microseconds, record.kind, Data(record.payload),
-                        ])
-                        try insert.execute()
+                        try Self.insert(record, statement: statement, connection: db.sqliteConnection)
                     }
                 }
                 return .commit
             }
+        }
+    }
+
+    /// Binds and steps the insert through SQLite's C API: the one place the store calls it.
+    /// GRDB's generic argument binding costs about as much per row as SQLite's insert itself, and
+    /// the writer thread does nothing but this. The text and blob are bound without copying
+    /// (`SQLITE_STATIC`), which is safe because the statement is stepped and reset while the
+    /// buffers are pinned.
+    private static func insert(
+        _ record: CommandRecord, statement: SQLiteStatement, connection: SQLiteConnection?
+    ) throws {
+        guard record.payload.count <= Int(Int32.max) else {
+            throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "payload of \(record.payload.count) bytes")
+        }
+        let (code, message): (CInt, String?) = record.kind.withCString { kind in
+            record.payload.withUnsafeBytes { payload in
+                sqlite3_reset(statement)
+                var code = sqlite3_bind_int64(statement, 1, record.sequence)
+                if code == SQLITE_OK { code = sqlite3_bind_int64(statement, 2, record.at.microseconds) }
+                if code == SQLITE_OK { code = sqlite3_bind_text(statement, 3, kind, -1, nil) }
+                if code == SQLITE_OK {
+                    if let base = payload.baseAddress, !payload.isEmpty {
+                        code = sqlite3_bind_blob(statement, 4, base, CInt(payload.count), nil)
+                    } else {
+                        code = sqlite3_bind_zeroblob(statement, 4, 0)
+                    }
+                }
+                if code == SQLITE_OK { code = sqlite3_step(statement) }
+                // Read the message before reset, which may replace it.
+                let message = code == SQLITE_DONE ? nil : sqlite3_errmsg(connection).map { String(cString: $0) }
+                sqlite3_reset(statement)
+                return (code, message)
+            }
+        }
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: insertSQL)
         }
     }
 }

@@ -48,6 +48,8 @@ import Testing
         #expect(statistics.recordsWritten == 1_000)
         #expect(statistics.commits <= 2)
         #expect(statistics.unfinishedRecords == 0)
+        // One wake per commit, not per append: the reactor is poked twice, not a thousand times.
+        #expect(wakes.wakes == statistics.commits)
         #expect(try log.readAll().count == 1_000)
     }
 
@@ -146,6 +148,44 @@ import Testing
         #expect(error?.field == "payload")
     }
 
+    /// Random batch sizes (empty ones too), in random durability modes, with the log closed and
+    /// reopened at random points: replay always returns exactly the acknowledged records.
+    @Test(arguments: [UInt64(1), 20_261_123, 0xDEAD_BEEF])
+    func replayEqualsWhatWasAcknowledgedAcrossReopens(seed: UInt64) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        var generator = SplitMix64(seed: seed)
+        var acknowledged: [CommandRecord] = []
+        for _ in 0..<4 {
+            let durability: StoreConfiguration.Durability = generator.next() % 2 == 0 ? .full : .normal
+            let wakes = WakeCounter()
+            let log = try CommandLog(
+                configuration: StoreConfiguration(
+                    dataDirectory: directory.path, durability: durability,
+                    maximumRecordsPerCommit: Int(generator.next() % 64) + 1),
+                wake: wakes.wake)
+            #expect(log.durableSequence == Int64(acknowledged.count), "seed \(seed)")
+            var appended: [[CommandRecord]] = []
+            var next = Int64(acknowledged.count) + 1
+            for _ in 0..<Int(generator.next() % 40) {
+                let size = Int64(generator.next() % 9)  // 0 to 8 records
+                let records = size == 0 ? [] : testRecords(next...(next + size - 1), payloadBytes: Int(generator.next() % 300))
+                log.append(records)
+                appended.append(records)
+                next += size
+            }
+            let outcomes = collectOutcomes(log, wakes: wakes, count: appended.count)
+            for (outcome, records) in zip(outcomes, appended) where (try? outcome.result.get()) != nil {
+                acknowledged += records
+            }
+            #expect(acknowledged.count == Int(next - 1), "seed \(seed)")
+            log.close()
+        }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        defer { log.close() }
+        #expect(try log.readAll() == acknowledged, "seed \(seed)")
+    }
+
     /// Closing and reopening keeps every record, and appends continue where the log ended.
     @Test func reopeningKeepsEveryRecordAndContinuesTheSequence() throws {
         let directory = TemporaryDirectory()
@@ -185,6 +225,38 @@ import Testing
         let reopened = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
         defer { reopened.close() }
         #expect(reopened.durableSequence == 100)
+    }
+
+    /// Closing from a completion (on the writer thread) does not deadlock: the log stops taking
+    /// appends, and a later close from another thread finishes the job.
+    @Test func closingFromACompletionDoesNotDeadlock() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        let closed = DispatchSemaphore(value: 0)
+        log.append(testRecords(1...3)) { _ in
+            log.close()
+            closed.signal()
+        }
+        closed.wait()
+        let late = #expect(throws: SwitchboardError.self) { try log.appendAndWait([testRecord(4)]) }
+        #expect(late?.code == .unavailable)
+        log.close()
+
+        let reopened = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        defer { reopened.close() }
+        #expect(reopened.durableSequence == 3)
+    }
+
+    /// Each durability mode sets SQLite's synchronous level on the connections it opens.
+    @Test(arguments: [(StoreConfiguration.Durability.full, 2), (.normal, 1)])
+    func durabilityModeSetsSynchronous(mode: StoreConfiguration.Durability, level: Int) throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path, durability: mode))
+        defer { log.close() }
+        let writer = try log.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(writer == level)
     }
 
     /// A gap or a repeated sequence is our own bug: an internal error, and nothing of it stored.
@@ -229,7 +301,8 @@ import Testing
     }
 
     /// A data dir that cannot be written is refused at open with an actionable unavailable error.
-    @Test func anUnwritableDataDirIsRefusedAtOpen() throws {
+    @Test(.enabled(if: geteuid() != 0 || canMakeFilesImmutable, "root needs chattr to make a directory unwritable"))
+    func anUnwritableDataDirIsRefusedAtOpen() throws {
         let parent = TemporaryDirectory()
         defer { parent.delete() }
         let dataDir = parent.path + "/data"
@@ -250,6 +323,28 @@ import Testing
             _ = try CommandLog(configuration: StoreConfiguration(dataDirectory: nested))
         }
         #expect(nestedError?.code == .unavailable)
+    }
+
+    /// A database file that cannot be written (the directory can) is refused at open as read-only.
+    @Test(.enabled(if: geteuid() != 0 || canMakeFilesImmutable, "root needs chattr to make a file unwritable"))
+    func aReadOnlyDatabaseFileIsRefusedAtOpen() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        try log.appendAndWait(testRecords(1...3))
+        log.close()
+
+        let database = directory.path + "/" + CommandLog.databaseFileName
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
+        if geteuid() == 0 { try chattr("+i", database) }
+        defer { if geteuid() == 0 { try? chattr("-i", database) } }
+
+        let error = #expect(throws: SwitchboardError.self) {
+            _ = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("storage") == true)
+        #expect(error?.cause?.hasPrefix("SQLite") == true)
     }
 
     /// A data dir path that names a file is refused.
@@ -307,8 +402,11 @@ import Testing
         let database = log.databasePath
         // Not the -shm file: it is memory-mapped, and an immutable mapping faults the process.
         try chattr("+i", database, database + "-wal")
+        var immutable = true
+        defer { if immutable { try? chattr("-i", database, database + "-wal") } }
         let error = #expect(throws: SwitchboardError.self) { try log.appendAndWait(testRecords(11...20)) }
         try chattr("-i", database, database + "-wal")
+        immutable = false
         #expect(error?.code == .unavailable)
         #expect(error?.cause?.hasPrefix("SQLite") == true)
         #expect(log.durableSequence == 10)

@@ -141,6 +141,28 @@ import Testing
         #expect(throws: Never.self) { _ = try WireBody.decode(Switchboard_V1_LogoutRequest.self, from: shallow) }
     }
 
+    /// A body decodes straight from memory we do not own (a ZeroMQ frame), with the same limits
+    /// and errors as from an array.
+    @Test func bodyDecodesFromRawMemory() throws {
+        var request = Switchboard_V1_LoginRequest()
+        request.agentID = "agent-7"
+        request.languages = ["es", "en"]
+        let body = try WireBody.encode(request)
+        let decoded = try body.withUnsafeBytes { raw in try WireBody.decode(Switchboard_V1_LoginRequest.self, from: raw) }
+        #expect(decoded == request)
+        let broken: [UInt8] = [0x0A, 0x05, 0x61]
+        #expect(throws: WireError(.invalidArgument, "the body is not a valid switchboard.v1.LoginRequest: it ends in the middle of a field (truncated)")) {
+            _ = try broken.withUnsafeBytes { raw in try WireBody.decode(Switchboard_V1_LoginRequest.self, from: raw) }
+        }
+    }
+
+    /// A method in the contract that the server does not back yet says so, as UNIMPLEMENTED.
+    @Test func notYetServedNamesTheMethod() {
+        let error = WireError.notYetServed(.casesGetCase)
+        #expect(error.status == .unimplemented)
+        #expect(error.message.hasPrefix("/switchboard.v1.Cases/GetCase is part of the v1 contract"))
+    }
+
     /// Events publish under topics a subscriber can filter by prefix.
     @Test func eventTopics() {
         var event = Switchboard_V1_Event()

@@ -33,6 +33,8 @@ public struct CaseDirectory: Sendable {
     var idempotencyHead = 0
     /// Every merge, in order.
     public private(set) var mergeLog: [MergeRecord] = []
+    /// How many customer ids have been merged into others.
+    var mergedAway = 0
     /// Reused per call so normalising identifiers does not allocate in steady state.
     var scratch: [Identifier] = []
 
@@ -360,6 +362,7 @@ public struct CaseDirectory: Sendable {
         // Earlier merges that pointed at `absorbed` now resolve through it in one more hop; repoint them.
         for other in moved.absorbed { customers[index(other)].mergedInto = survivor }
         mergeLog.append(MergeRecord(absorbed: absorbed, into: survivor, at: now, identifier: identifier, contact: contact))
+        mergedAway += 1
     }
 
     private mutating func attach(_ id: Identifier, to customer: CustomerID) {
@@ -505,7 +508,8 @@ public struct CaseDirectory: Sendable {
 
     // MARK: - Queries
 
-    public var customerCount: Int { customers.count(where: { $0.mergedInto == nil }) }
+    /// Live customers (merged-away ids not counted). O(1).
+    public var customerCount: Int { customers.count - mergedAway }
     public var caseCount: Int { cases.count }
 
     /// The customer an identifier belongs to.

@@ -69,18 +69,25 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardWire",
-            dependencies: ["SwitchboardCore", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict
         ),
         .target(
             name: "SwitchboardStore",
-            dependencies: ["SwitchboardCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SwitchboardDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "SwitchboardServer",
             dependencies: [
                 "SwitchboardCore", "SwitchboardWire", "SwitchboardStore", "ZeroMQ",
+                "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -94,7 +101,7 @@ let package = Package(
         .target(
             name: "SwitchboardSimulation",
             dependencies: [
-                "SwitchboardCore",
+                "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
@@ -116,7 +123,10 @@ let package = Package(
             name: "switchboard-bench",
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
+                "SwitchboardDomain", "SwitchboardStore",
+                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/switchboard-bench",
             swiftSettings: strict
@@ -157,19 +167,25 @@ let package = Package(
         .testTarget(name: "SwitchboardConfigTests", dependencies: ["SwitchboardConfig"], swiftSettings: strict),
         .testTarget(
             name: "SwitchboardWireTests",
-            dependencies: ["SwitchboardWire", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: [
+                "SwitchboardWire", "SwitchboardCore", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Golden")],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SwitchboardStoreTests",
-            dependencies: ["SwitchboardStore", "SwitchboardTestSupport"],
+            dependencies: [
+                "SwitchboardStore", "SwitchboardDomain", "SwitchboardTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
                 "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ", "SwitchboardTestSupport",
+                "SwitchboardDomain", "SwitchboardCore", "SwitchboardStore", "SwitchboardRouting",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,7 +3,7 @@
 # apt-get when something is missing. Needs root (CI and the dev machines run as root).
 set -euo pipefail
 need=()
-for pkg in libzmq3-dev protobuf-compiler libsqlite3-dev pkg-config python3-venv; do
+for pkg in libzmq3-dev protobuf-compiler libsqlite3-dev pkg-config; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if ((${#need[@]})); then

@@ -8,7 +8,11 @@ import Glibc
 #endif
 
 let allSuites: [BenchSuite] = [
+    healthRTTSuite,
+    threadingSuite,
+    storeSuite,
     engineSuite,
+    simulationSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

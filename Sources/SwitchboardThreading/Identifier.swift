@@ -57,42 +57,42 @@ public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(kind.rawValue):\(value)" }
 
     /// An email address, normalised. Throws `invalidArgument` naming `field` when it is not one.
-    public static func email(_ raw: String, field: String = "email") throws(SwitchboardError) -> Identifier {
-        Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(raw, field: field))
+    public static func email(_ raw: String, field: @autoclosure () -> String = "email") throws(SwitchboardError) -> Identifier {
+        Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(raw, field: field()))
     }
 
     /// A phone number normalised to E.164; national numbers are read in `defaultCountry`.
     public static func phone(
-        _ raw: String, defaultCountry: PhoneCountry = .unitedStates, field: String = "phone"
+        _ raw: String, defaultCountry: PhoneCountry = .unitedStates, field: @autoclosure () -> String = "phone"
     ) throws(SwitchboardError) -> Identifier {
-        Identifier(uncheckedKind: .phone, value: try PhoneNumberNormaliser.e164(raw, defaultCountry: defaultCountry, field: field))
+        Identifier(uncheckedKind: .phone, value: try PhoneNumberNormaliser.e164(raw, defaultCountry: defaultCountry, field: field()))
     }
 
     /// Normalises what an adapter sent. `field` names the request field in errors
-    /// (`identifiers[2].phone`).
+    /// (`identifiers[2].phone`); it is built only when there is an error.
     public static func normalise(
-        _ raw: RawIdentifier, defaultCountry: PhoneCountry, field: String
+        _ raw: RawIdentifier, defaultCountry: PhoneCountry, field: @autoclosure () -> String
     ) throws(SwitchboardError) -> Identifier {
         switch raw {
         case .email(let s):
-            return Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(s, field: field + ".email"))
+            return Identifier(uncheckedKind: .email, value: try IdentifierNormaliser.email(s, field: field() + ".email"))
         case .phone(let s):
             return Identifier(
                 uncheckedKind: .phone,
-                value: try PhoneNumberNormaliser.e164(s, defaultCountry: defaultCountry, field: field + ".phone"))
+                value: try PhoneNumberNormaliser.e164(s, defaultCountry: defaultCountry, field: field() + ".phone"))
         case .socialHandle(let platform, let handle):
-            let p = try IdentifierNormaliser.platform(platform, field: field + ".social.platform")
-            let h = try IdentifierNormaliser.handle(handle, field: field + ".social.handle")
+            let p = try IdentifierNormaliser.platform(platform, field: field() + ".social.platform")
+            let h = try IdentifierNormaliser.handle(handle, field: field() + ".social.handle")
             return Identifier(uncheckedKind: .socialHandle, value: p + ":" + h)
         case .socialUserID(let platform, let id):
-            let p = try IdentifierNormaliser.platform(platform, field: field + ".social.platform")
-            let i = try IdentifierNormaliser.opaque(id, field: field + ".social.userId", caseFold: false)
+            let p = try IdentifierNormaliser.platform(platform, field: field() + ".social.platform")
+            let i = try IdentifierNormaliser.opaque(id, field: field() + ".social.userId", caseFold: false)
             return Identifier(uncheckedKind: .socialUserID, value: p + ":" + i)
         case .login(let s):
-            return Identifier(uncheckedKind: .login, value: try IdentifierNormaliser.opaque(s, field: field + ".login", caseFold: true))
+            return Identifier(uncheckedKind: .login, value: try IdentifierNormaliser.opaque(s, field: field() + ".login", caseFold: true))
         case .externalID(let s):
             return Identifier(
-                uncheckedKind: .externalID, value: try IdentifierNormaliser.opaque(s, field: field + ".externalId", caseFold: false))
+                uncheckedKind: .externalID, value: try IdentifierNormaliser.opaque(s, field: field() + ".externalId", caseFold: false))
         }
     }
 }
@@ -133,7 +133,8 @@ enum IdentifierNormaliser {
     /// Emails: trimmed, `mailto:` and a `Name <...>` wrapper removed, case-folded (lower-cased, which is
     /// what every real mail provider does with the local part too). Requires one `@`, a non-empty local
     /// part and a domain of letters, digits, dots and hyphens (or non-ASCII for IDNs).
-    static func email(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func email(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         // Fast path: printable ASCII, no uppercase, nothing to trim or unwrap.
         var fast = true
         var ats = 0
@@ -153,31 +154,39 @@ enum IdentifierNormaliser {
             if s.utf8.count >= 7, s.prefix(7).lowercased() == "mailto:" { s = s.dropFirst(7) }
             fast = false
         }
-        if s.isEmpty {
+        // Structural checks on bytes: Character-level searching costs microseconds per address.
+        let u = s.utf8
+        if u.isEmpty {
             throw .invalidArgument("\(field) is empty: send the customer's email address, e.g. alice@example.com", field: field)
         }
-        if s.utf8.count > maxEmailLength {
+        if u.count > maxEmailLength {
             throw .invalidArgument("\(field) is longer than \(maxEmailLength) bytes: that is not an email address", field: field)
         }
-        guard let at = s.firstIndex(of: "@"), s.lastIndex(of: "@") == at else {
+        guard let at = u.firstIndex(of: 0x40), u.lastIndex(of: 0x40) == at else {
             throw .invalidArgument("\(field) '\(s)' is not an email address: it needs exactly one '@'", field: field)
         }
-        let local = s[s.startIndex..<at]
-        let domain = s[s.index(after: at)...]
+        let local = u[u.startIndex..<at]
+        let domain = u[u.index(after: at)...]
         if local.isEmpty || domain.isEmpty {
             throw .invalidArgument("\(field) '\(s)' is not an email address: it needs a name before and a domain after '@'", field: field)
         }
-        for b in local.utf8 where b <= 0x20 || b == 0x7F || b == 0x22 || b == 0x28 || b == 0x29 || b == 0x2C
+        for b in local where b <= 0x20 || b == 0x7F || b == 0x22 || b == 0x28 || b == 0x29 || b == 0x2C
             || b == 0x3A || b == 0x3B || b == 0x3C || b == 0x3E || b == 0x5B || b == 0x5C || b == 0x5D
         {
             throw .invalidArgument("\(field) '\(s)' is not an email address: the part before '@' contains a space or one of \"(),:;<>[\\]", field: field)
         }
-        let d = domain.utf8
-        if d.first == 0x2E || d.last == 0x2E || domain.contains("..") {
-            throw .invalidArgument("\(field) '\(s)' is not an email address: the domain has an empty label", field: field)
+        var previous: UInt8 = 0x2E  // a leading dot is an empty label
+        for b in domain {
+            if b == 0x2E, previous == 0x2E {
+                throw .invalidArgument("\(field) '\(s)' is not an email address: the domain has an empty label", field: field)
+            }
+            if !(b >= 0x80 || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D) {
+                throw .invalidArgument("\(field) '\(s)' is not an email address: the domain may hold only letters, digits, '.' and '-'", field: field)
+            }
+            previous = b
         }
-        for b in d where !(b >= 0x80 || (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x2D) {
-            throw .invalidArgument("\(field) '\(s)' is not an email address: the domain may hold only letters, digits, '.' and '-'", field: field)
+        if previous == 0x2E {
+            throw .invalidArgument("\(field) '\(s)' is not an email address: the domain has an empty label", field: field)
         }
         if fast { return raw }
         return s.lowercased()
@@ -185,7 +194,8 @@ enum IdentifierNormaliser {
 
     /// Social platform names: trimmed, lower-cased, letters/digits/`.`/`-`/`_` only (`twitter`, `x`,
     /// `facebook`, `whatsapp`), so `Twitter` and ` twitter ` are one platform.
-    static func platform(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func platform(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         let s = trimmed(raw)
         if s.isEmpty { throw .invalidArgument("\(field) is empty: name the platform, e.g. twitter", field: field) }
         if s.utf8.count > 64 { throw .invalidArgument("\(field) is longer than 64 bytes", field: field) }
@@ -197,7 +207,8 @@ enum IdentifierNormaliser {
 
     /// Handles: trimmed, one leading `@` dropped, case-folded (handles on the major platforms are
     /// case-insensitive), no inner whitespace.
-    static func handle(_ raw: String, field: String) throws(SwitchboardError) -> String {
+    static func handle(_ raw: String, field makeField: @autoclosure () -> String) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         var s = trimmed(raw)
         if s.first == "@" { s = s.dropFirst() }
         if s.isEmpty { throw .invalidArgument("\(field) is empty: send the handle, e.g. @alice", field: field) }
@@ -210,7 +221,8 @@ enum IdentifierNormaliser {
 
     /// Logins, external ids and platform user ids: trimmed, no control characters, at most 256 bytes;
     /// logins are case-folded, ids keep their case (`AB12` and `ab12` may be two CRM records).
-    static func opaque(_ raw: String, field: String, caseFold: Bool) throws(SwitchboardError) -> String {
+    static func opaque(_ raw: String, field makeField: @autoclosure () -> String, caseFold: Bool) throws(SwitchboardError) -> String {
+        var field: String { makeField() }
         var clean = true
         for b in raw.utf8 where b <= 0x20 || b >= 0x7F || (caseFold && b >= 0x41 && b <= 0x5A) {
             clean = false

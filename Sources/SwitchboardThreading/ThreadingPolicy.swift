@@ -134,47 +134,48 @@ public struct SubjectTagFormat: Hashable, Sendable, Codable, CustomStringConvert
     public func tag(for caseID: CaseID) -> String { prefix + String(caseID.rawValue) + suffix }
 
     /// Every case number tagged in `subject`, in order of appearance. Allocation-free when there is no
-    /// tag (the common case for calls and chats without subjects).
+    /// tag (the common case).
     public func caseNumbers(in subject: String) -> [UInt64] {
         var found: [UInt64] = []
-        let s = Array(subject.utf8)
-        let p = Array(prefix.utf8)
-        let x = Array(suffix.utf8)
-        guard s.count >= p.count else { return found }
-        var i = 0
-        while i + p.count <= s.count {
-            var match = true
-            for j in 0..<p.count where SubjectTagFormat.lowerASCII(s[i + j]) != SubjectTagFormat.lowerASCII(p[j]) {
-                match = false
-                break
-            }
-            if !match {
-                i += 1
-                continue
-            }
-            var k = i + p.count
-            var number: UInt64 = 0
-            var digits = 0
-            while k < s.count, s[k] >= 0x30, s[k] <= 0x39, digits < 19 {
-                number = number * 10 + UInt64(s[k] - 0x30)
-                digits += 1
-                k += 1
-            }
-            var suffixOK = digits > 0 && k + x.count <= s.count
-            if suffixOK {
-                for j in 0..<x.count where SubjectTagFormat.lowerASCII(s[k + j]) != SubjectTagFormat.lowerASCII(x[j]) {
-                    suffixOK = false
-                    break
+        var subject = subject
+        var prefix = self.prefix
+        var suffix = self.suffix
+        subject.withUTF8 { s in
+            prefix.withUTF8 { p in
+                suffix.withUTF8 { x in
+                    guard let p0 = p.first, s.count >= p.count else { return }
+                    let lowP0 = SubjectTagFormat.lowerASCII(p0)
+                    var i = 0
+                    while i + p.count <= s.count {
+                        guard SubjectTagFormat.lowerASCII(s[i]) == lowP0, SubjectTagFormat.matches(s, at: i, p) else {
+                            i += 1
+                            continue
+                        }
+                        var k = i + p.count
+                        var number: UInt64 = 0
+                        var digits = 0
+                        while k < s.count, s[k] >= 0x30, s[k] <= 0x39, digits < 19 {
+                            number = number * 10 + UInt64(s[k] - 0x30)
+                            digits += 1
+                            k += 1
+                        }
+                        if digits > 0, k + x.count <= s.count, SubjectTagFormat.matches(s, at: k, x) {
+                            found.append(number)
+                            i = k + x.count
+                        } else {
+                            i += 1
+                        }
+                    }
                 }
-            }
-            if suffixOK {
-                found.append(number)
-                i = k + x.count
-            } else {
-                i += 1
             }
         }
         return found
+    }
+
+    /// ASCII case-insensitive comparison of `needle` with `haystack` at `offset` (bounds checked by the caller).
+    @inline(__always) static func matches(_ haystack: UnsafeBufferPointer<UInt8>, at offset: Int, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        for j in 0..<needle.count where lowerASCII(haystack[offset + j]) != lowerASCII(needle[j]) { return false }
+        return true
     }
 
     @inline(__always) static func lowerASCII(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }

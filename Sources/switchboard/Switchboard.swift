@@ -9,6 +9,11 @@ struct Switchboard: ParsableCommand {
         abstract: "Support-contact routing and case threading over ZeroMQ.",
         version: SwitchboardVersion.string,
         subcommands: [
+            ServeCommand.self,
+            CallCommand.self,
+            ErlangCommand.self,
+            SimulateCommand.self,
+            StaffingCommand.self,
         ]
     )
 }

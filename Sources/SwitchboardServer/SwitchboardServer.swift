@@ -1,1 +1,0 @@
-// SwitchboardServer: the reactor thread that owns the live engine and the sockets.

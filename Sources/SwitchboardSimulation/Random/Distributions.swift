@@ -1,0 +1,135 @@
+import Foundation
+import SwitchboardDomain
+
+/// A positive random duration (handle time, patience, repeat delay), in seconds.
+public enum DurationDistribution: Sendable, Hashable, CustomStringConvertible {
+    /// Memoryless; the Erlang models assume this for handle time and patience.
+    case exponential(mean: Double)
+    /// Right-skewed like real handle times; given by its own mean and standard deviation.
+    case lognormal(mean: Double, standardDeviation: Double)
+    /// Always the same value.
+    case fixed(Double)
+    /// Evenly spread between two values.
+    case uniform(min: Double, max: Double)
+
+    public var mean: Double {
+        switch self {
+        case .exponential(let m): m
+        case .lognormal(let m, _): m
+        case .fixed(let v): v
+        case .uniform(let a, let b): (a + b) / 2
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .exponential(let m): "exponential(mean \(m)s)"
+        case .lognormal(let m, let s): "lognormal(mean \(m)s, sd \(s)s)"
+        case .fixed(let v): "fixed(\(v)s)"
+        case .uniform(let a, let b): "uniform(\(a)s–\(b)s)"
+        }
+    }
+
+    /// A sampler with the parameters precomputed (the log-space μ, σ of a lognormal).
+    public var sampler: DurationSampler { DurationSampler(self) }
+}
+
+/// Draws from a `DurationDistribution` in microseconds, the engine's unit. A value type with the
+/// derived parameters cached so the hot path is one or two `log`s per draw.
+public struct DurationSampler: Sendable {
+    enum Kind: Sendable { case exponential, lognormal, fixed, uniform }
+    let kind: Kind
+    let a: Double
+    let b: Double
+
+    public init(_ d: DurationDistribution) {
+        switch d {
+        case .exponential(let m):
+            kind = .exponential; a = m * 1_000_000; b = 0
+        case .lognormal(let m, let s):
+            // For mean m and sd s of the variable itself: σ² = ln(1 + s²/m²), μ = ln m − σ²/2.
+            let sigma2 = log1p((s * s) / (m * m))
+            kind = .lognormal; a = log(m * 1_000_000) - sigma2 / 2; b = sigma2.squareRoot()
+        case .fixed(let v):
+            kind = .fixed; a = v * 1_000_000; b = 0
+        case .uniform(let lo, let hi):
+            kind = .uniform; a = lo * 1_000_000; b = (hi - lo) * 1_000_000
+        }
+    }
+
+    /// One draw in whole microseconds (at least 1, so a contact never ends at its own start).
+    @inline(__always)
+    public func draw(_ rng: inout SplitMix64) -> Int64 {
+        let us: Double
+        switch kind {
+        case .exponential:
+            us = -a * log(rng.nextUnitInterval())
+        case .lognormal:
+            us = exp(a + b * Self.standardNormal(&rng))
+        case .fixed:
+            us = a
+        case .uniform:
+            us = a + b * rng.nextUnitInterval()
+        }
+        return max(1, Int64(us.rounded()))
+    }
+
+    /// Box–Muller (one of the pair is enough; the generator is cheap).
+    @inline(__always)
+    static func standardNormal(_ rng: inout SplitMix64) -> Double {
+        let u1 = rng.nextUnitInterval()
+        let u2 = rng.nextUnitInterval()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+
+/// A discrete choice by weight (skills, languages, priorities, topics, channels), drawn by a
+/// cumulative table: O(log n) per draw, no allocation.
+public struct WeightedChoice<Value: Sendable>: Sendable {
+    public let values: [Value]
+    public let weights: [Double]
+    let cumulative: [Double]
+
+    public init(_ pairs: [(Value, Double)]) {
+        values = pairs.map(\.0)
+        weights = pairs.map(\.1)
+        var acc = 0.0
+        var c: [Double] = []
+        for w in weights {
+            acc += w
+            c.append(acc)
+        }
+        let total = acc
+        cumulative = c.map { $0 / total }
+    }
+
+    public var isEmpty: Bool { values.isEmpty }
+
+    /// Share of each value, normalised to sum to 1.
+    public var shares: [Double] {
+        let total = weights.reduce(0, +)
+        return weights.map { $0 / total }
+    }
+
+    @inline(__always)
+    public func draw(_ rng: inout SplitMix64) -> Value {
+        if values.count == 1 { return values[0] }
+        let u = rng.nextUnitInterval()
+        var lo = 0
+        var hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] < u { lo = mid + 1 } else { hi = mid }
+        }
+        return values[lo]
+    }
+}
+
+extension SplitMix64 {
+    /// An independent stream for replication `index` of a run seeded with `seed`: the seed is
+    /// passed through SplitMix64's finaliser so neighbouring replications share no state.
+    public static func stream(seed: UInt64, index: UInt64) -> SplitMix64 {
+        var g = SplitMix64(seed: seed ^ (index &* 0xD1B5_4A32_D192_ED03))
+        return SplitMix64(seed: g.next())
+    }
+}

@@ -1,0 +1,554 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardDomain
+import SwitchboardRouting
+import SwitchboardThreading
+
+/// Drives the real `Engine` through a scenario in virtual time. There is no routing in here: every
+/// offer, queue position, relaxation and wrap-up is the engine's decision; the simulator only plays
+/// the customers (arrivals, patience, coming back) and the agents (log in and out with the roster,
+/// accept every offer at once, handle for a drawn time, complete).
+///
+/// One replication is a plain discrete-event loop over a binary heap of `SimEvent`s. The engine's
+/// own timers join the heap through `nextDeadline` / `advance(to:)`.
+public struct Simulator: Sendable {
+    public let scenario: Scenario
+    public let policy: Policy
+
+    /// - Parameter policy: the engine policy (the scenario's `policy:` keys decoded by the caller,
+    ///   e.g. with SwitchboardConfig's strict decoder), or the defaults.
+    public init(scenario: Scenario, policy: Policy = Policy()) throws(SwitchboardError) {
+        try policy.validate()
+        // Fail early on a roster the engine would refuse, rather than mid-run.
+        for g in scenario.groups {
+            _ = AgentProfile(id: AgentID(g.agentName(0)), skills: Dictionary(g.skills, uniquingKeysWith: max),
+                             languages: g.languages, capacity: g.capacity)
+            for (skill, level) in g.skills where !(1...10).contains(level) {
+                throw .invalidArgument("skill \(skill) has level \(level); levels are 1–10", field: "agents.\(g.name).skills")
+            }
+        }
+        self.scenario = scenario
+        self.policy = policy
+    }
+
+    /// Runs every replication and summarises them.
+    /// - Parameters:
+    ///   - staffing: agents per group and interval, replacing the scenario's roster (for `staffing`).
+    ///   - throughInterval: stop arrivals after this interval (the staffing search looks at a prefix).
+    public func run(staffing: [[Int]]? = nil, throughInterval: Int? = nil, replications: Int? = nil) throws(SwitchboardError) -> SimulationReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var results: [ReplicationResult] = []
+        for r in 0..<(replications ?? scenario.replications) {
+            results.append(try runReplication(r, staffing: staffing, throughInterval: throughInterval))
+        }
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return SimulationReport(scenario: scenario, staffing: staffing ?? scenario.staffing, results: results,
+                                wallSeconds: wall)
+    }
+
+    /// One replication with its own random stream (`SplitMix64.stream(seed:index:)`).
+    public func runReplication(_ index: Int, staffing: [[Int]]? = nil, throughInterval: Int? = nil) throws(SwitchboardError) -> ReplicationResult {
+        var run = try Replication(simulator: self, index: index, staffing: staffing ?? scenario.staffing,
+                                  intervals: min(scenario.intervalCount, (throughInterval ?? Int.max - 1) + 1))
+        return try run.execute()
+    }
+}
+
+/// The mutable state of one replication. A struct with one owner, run to completion by `execute()`.
+struct Replication {
+    struct ContactRecord {
+        var arrival: Int64
+        /// Reporting interval by arrival; -1 in the warm-up or after the horizon.
+        var interval: Int32
+        var customer: Int32
+        var agent: Int32
+        var channel: UInt8
+        var state: State
+        var delayed: Bool
+        var repeatDraw: Float
+
+        enum State: UInt8 { case waiting, answered, abandoned, completed }
+    }
+
+    struct AgentRecord {
+        let id: AgentID
+        let profile: AgentProfile
+        let group: Int32
+        var loggedIn = false
+        /// Rostered off while busy: away, logs out when its last contact ends.
+        var leaving = false
+        var active: Int32 = 0
+        /// Wrap-ups still running; a leaving agent logs out after the last one.
+        var wrappingUp: Int32 = 0
+    }
+
+    struct CustomerRecord {
+        let identifier: [RawIdentifier]
+        let language: String?
+        let topic: String?
+    }
+
+    /// Per-channel data prepared once so the hot path only indexes arrays.
+    struct ChannelPlan {
+        let load: ChannelLoad
+        let channel: Channel
+        let skills: WeightedChoice<[SkillRequirement]>?
+        let languages: WeightedChoice<String>?
+        let priorities: WeightedChoice<Int>?
+        let topics: WeightedChoice<String>?
+        let handle: DurationSampler
+        let patience: DurationSampler?
+        let thresholdMicros: Int64
+        let cost: Int
+        let wrapUpMicros: Int64
+        let hasSurges: Bool
+    }
+
+    let scenario: Scenario
+    let policy: Policy
+    var engine: Engine
+    var rng: SplitMix64
+    var queue = EventQueue(reserve: 4096)
+    var events: [EngineEvent] = []
+    var records: [ContactRecord] = []
+    var agents: [AgentRecord] = []
+    var agentIndex: [AgentID: Int32] = [:]
+    var groupAgents: [[Int32]]
+    var customers: [CustomerRecord] = []
+    let plans: [ChannelPlan]
+    let repeatChoice: [WeightedChoice<Int>]
+    let repeatDelay: DurationSampler?
+    let staffing: [[Int]]
+    let intervals: Int
+
+    let warmUpMicros: Int64
+    let intervalMicros: Int64
+    let horizonEnd: Int64
+    let drainEnd: Int64
+
+    var currentInterval: Int32 = -1
+    var lastAccrual: Int64 = 0
+    var busyUnits = 0
+    var capacityUnits = 0
+    var waiting: [Int]
+    var inSystem = 0
+    var timerAt: Int64?
+    var eventCount = 0
+
+    var cells: [[CellCounts]]
+    var busyUnitSeconds: [Double]
+    var capacityUnitSeconds: [Double]
+
+    init(simulator: Simulator, index: Int, staffing: [[Int]], intervals: Int) throws(SwitchboardError) {
+        scenario = simulator.scenario
+        policy = simulator.policy
+        engine = try Engine(policy: simulator.policy, trackKPIs: false)
+        rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
+        guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
+            throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
+        }
+        self.staffing = staffing
+        self.intervals = intervals
+        warmUpMicros = scenario.warmUp.microseconds
+        intervalMicros = scenario.interval.microseconds
+        horizonEnd = warmUpMicros + intervalMicros * Int64(intervals)
+        drainEnd = horizonEnd + scenario.drainLimit.microseconds
+
+        var plans: [ChannelPlan] = []
+        for load in scenario.channels {
+            let mix = load.mix
+            plans.append(ChannelPlan(
+                load: load, channel: load.channel,
+                skills: mix.skills.isEmpty ? nil : WeightedChoice(mix.skills.map { ([SkillRequirement($0.skill, minimumLevel: $0.minimumLevel)], $0.weight) }),
+                languages: mix.languages.isEmpty ? nil : WeightedChoice(mix.languages),
+                priorities: mix.priorities.isEmpty ? nil : WeightedChoice(mix.priorities),
+                topics: mix.topics.isEmpty ? nil : WeightedChoice(mix.topics),
+                handle: load.handleTime.sampler, patience: load.patience?.sampler,
+                thresholdMicros: Int64((load.target.withinSeconds * 1_000_000).rounded()),
+                cost: simulator.policy.routing.capacityCost[load.channel],
+                wrapUpMicros: simulator.policy.routing.wrapUp[load.channel].microseconds,
+                hasSurges: !load.surges.isEmpty))
+        }
+        self.plans = plans
+        if let r = scenario.repeats {
+            let indices = scenario.channels.map(\.channel)
+            var choices: [WeightedChoice<Int>] = []
+            for (i, ch) in indices.enumerated() {
+                var pairs: [(Int, Double)] = []
+                if r.channels.isEmpty {
+                    pairs = indices.indices.filter { $0 != i }.map { ($0, 1.0) }
+                    if pairs.isEmpty { pairs = [(i, 1)] }
+                } else {
+                    pairs = r.channels.compactMap { c, w in indices.firstIndex(of: c).map { ($0, w) } }
+                }
+                _ = ch
+                choices.append(WeightedChoice(pairs))
+            }
+            repeatChoice = choices
+            repeatDelay = r.delay.sampler
+        } else {
+            repeatChoice = []
+            repeatDelay = nil
+        }
+        groupAgents = Array(repeating: [], count: scenario.groups.count)
+        waiting = Array(repeating: 0, count: scenario.channels.count)
+        cells = Array(repeating: Array(repeating: CellCounts(), count: intervals), count: scenario.channels.count)
+        busyUnitSeconds = Array(repeating: 0, count: intervals)
+        capacityUnitSeconds = Array(repeating: 0, count: intervals)
+        events.reserveCapacity(64)
+        // Reserve the contact table for the expected arrivals (+10%), so a million-contact run does
+        // not copy it on every doubling.
+        var expected = 0.0
+        for load in scenario.channels {
+            let perHour = load.ratePerHour.prefix(intervals).reduce(0, +) / Double(max(1, min(intervals, load.ratePerHour.count)))
+            expected += perHour * (Double(horizonEnd) / 3_600_000_000)
+        }
+        records.reserveCapacity(min(50_000_000, Int(expected * 1.1) + 1024))
+    }
+
+    // MARK: The loop
+
+    mutating func execute() throws(SwitchboardError) -> ReplicationResult {
+        // Roster for the warm-up is the first interval's; boundaries change it from there.
+        try applyStaffing(interval: 0, at: 0)
+        for i in 0..<intervals {
+            queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
+        }
+        queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
+        for c in plans.indices {
+            if let t = nextArrival(channel: c, from: 0) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+        }
+        try processEngineEvents(at: 0)
+        scheduleEngineTimer(now: 0)
+
+        while let e = queue.pop() {
+            if e.time > drainEnd { break }
+            if e.time >= horizonEnd && inSystem == 0 && e.kind != .boundary { break }
+            eventCount += 1
+            accrue(to: e.time)
+            let now = Instant(microseconds: e.time)
+            switch e.kind {
+            case .arrival:
+                let c = Int(e.a)
+                try arrive(channel: c, customer: -1, at: e.time)
+                if let t = nextArrival(channel: c, from: e.time) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+            case .repeatArrival:
+                try arrive(channel: Int(e.b), customer: e.a, at: e.time)
+            case .patience:
+                let slot = Int(e.a)
+                if records[slot].state == .waiting {
+                    do {
+                        try engine.endContact(ContactID(UInt64(slot + 1)), reason: .abandoned, at: now, events: &events)
+                    } catch where error.code == .notFound {
+                        // Answered in the same instant by an engine timer: nothing to abandon.
+                    }
+                }
+            case .completion:
+                try complete(slot: Int(e.a), at: e.time)
+            case .wrapUpEnd:
+                busyUnits -= Int(e.b)
+                let a = Int(e.a)
+                agents[a].wrappingUp -= 1
+                if agents[a].leaving && agents[a].active == 0 && agents[a].wrappingUp == 0 {
+                    try logout(a, at: e.time)
+                }
+            case .boundary:
+                let i = Int(e.a)
+                if i < intervals {
+                    currentInterval = Int32(i)
+                    for c in waiting.indices { cells[c][i].maxQueue = waiting[c] }
+                    try applyStaffing(interval: i, at: e.time)
+                } else {
+                    currentInterval = -1
+                }
+            case .engineTimer:
+                if timerAt == e.time { timerAt = nil }
+                engine.advance(to: now, events: &events)
+            }
+            try processEngineEvents(at: e.time)
+            scheduleEngineTimer(now: e.time)
+            if e.time >= horizonEnd && inSystem == 0 { break }
+        }
+        // Whatever still waits did not get an answer in time.
+        for r in records where r.state == .waiting && r.interval >= 0 {
+            cells[Int(r.channel)][Int(r.interval)].unfinished += 1
+        }
+        return ReplicationResult(cells: cells, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
+                                 staffing: staffing.map { Array($0.prefix(intervals)) }, contacts: records.count,
+                                 events: eventCount)
+    }
+
+    /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
+    @inline(__always)
+    mutating func accrue(to t: Int64) {
+        if currentInterval >= 0 && t > lastAccrual {
+            let dt = Double(t - lastAccrual) / 1_000_000
+            busyUnitSeconds[Int(currentInterval)] += Double(busyUnits) * dt
+            capacityUnitSeconds[Int(currentInterval)] += Double(capacityUnits) * dt
+        }
+        lastAccrual = t
+    }
+
+    mutating func scheduleEngineTimer(now: Int64) {
+        guard let due = engine.nextDeadline?.microseconds else { return }
+        let at = max(due, now)
+        if let scheduled = timerAt, scheduled <= at { return }
+        timerAt = at
+        queue.push(time: at, kind: .engineTimer)
+    }
+
+    // MARK: Customers
+
+    /// The next arrival of a channel's non-homogeneous Poisson process after `t`, by thinning
+    /// against the largest rate of each interval (exact for steps, ramps and spikes); nil after the horizon.
+    mutating func nextArrival(channel c: Int, from start: Int64) -> Int64? {
+        let plan = plans[c]
+        var t = start
+        while t < horizonEnd {
+            let offset = t - warmUpMicros
+            let segmentEnd: Int64
+            if offset < 0 {
+                segmentEnd = warmUpMicros
+            } else {
+                segmentEnd = min(horizonEnd, warmUpMicros + (offset / intervalMicros + 1) * intervalMicros)
+            }
+            let lambdaMax = plan.load.maxRate(from: Span(microseconds: offset), to: Span(microseconds: segmentEnd - warmUpMicros),
+                                              interval: scenario.interval)
+            if lambdaMax <= 0 {
+                t = segmentEnd
+                continue
+            }
+            // Rate per hour → mean gap in microseconds.
+            let gap = -log(rng.nextUnitInterval()) * 3_600_000_000 / lambdaMax
+            let candidate = t + max(1, Int64(gap))
+            if candidate >= segmentEnd {
+                t = segmentEnd
+                continue
+            }
+            t = candidate
+            if !plan.hasSurges { return t }
+            let rate = plan.load.rate(at: Span(microseconds: t - warmUpMicros), interval: scenario.interval)
+            if rng.nextUnitInterval() * lambdaMax <= rate { return t }
+        }
+        return nil
+    }
+
+    mutating func arrive(channel c: Int, customer existing: Int32, at t: Int64) throws(SwitchboardError) {
+        let plan = plans[c]
+        let now = Instant(microseconds: t)
+        var customer = existing
+        var draw: Float = 1
+        var language = plan.languages?.draw(&rng)
+        var topic = plan.topics?.draw(&rng)
+        if let r = scenario.repeats {
+            draw = Float(rng.nextUnitInterval())
+            if customer < 0 && Double(draw) < max(r.shareAfterAbandoned, r.shareAfterAnswered) {
+                customer = Int32(customers.count)
+                customers.append(CustomerRecord(identifier: [.externalID("sim-customer-\(customers.count + 1)")],
+                                                language: language, topic: topic))
+            }
+        }
+        var identifiers: [RawIdentifier] = []
+        if customer >= 0 {
+            let rec = customers[Int(customer)]
+            identifiers = rec.identifier
+            language = rec.language ?? language
+            topic = rec.topic ?? topic
+        }
+        let interval: Int32 = t >= warmUpMicros && t < horizonEnd ? Int32((t - warmUpMicros) / intervalMicros) : -1
+        let slot = records.count
+        records.append(ContactRecord(arrival: t, interval: interval, customer: customer, agent: -1, channel: UInt8(c),
+                                     state: .waiting, delayed: false, repeatDraw: draw))
+        if interval >= 0 {
+            cells[c][Int(interval)].offered += 1
+            if existing >= 0 { cells[c][Int(interval)].repeats += 1 }
+        }
+        inSystem += 1
+        let contact = NewContact(
+            channel: plan.channel, identifiers: identifiers, topic: topic, language: language,
+            priority: plan.priorities?.draw(&rng) ?? 5, required: plan.skills?.draw(&rng) ?? [])
+        let receipt = try engine.pushContact(contact, at: now, events: &events)
+        guard receipt.contact.rawValue == UInt64(slot + 1) else {
+            throw SwitchboardError(.internal, "the engine numbered contact \(slot + 1) as \(receipt.contact); the simulator expects dense ids from 1")
+        }
+        try processEngineEvents(at: t)
+        if records[slot].state == .waiting, let patience = plan.patience {
+            queue.push(time: t + patience.draw(&rng), kind: .patience, a: Int32(slot))
+        }
+    }
+
+    /// After a contact ends, its customer may come back later on another channel (same case).
+    mutating func maybeRepeat(slot: Int, answered: Bool, at t: Int64) {
+        guard let r = scenario.repeats, let delay = repeatDelay else { return }
+        let rec = records[slot]
+        let share = answered ? r.shareAfterAnswered : r.shareAfterAbandoned
+        guard rec.customer >= 0, Double(rec.repeatDraw) < share else { return }
+        let when = t + delay.draw(&rng)
+        guard when < horizonEnd else { return }
+        let channel = repeatChoice[Int(rec.channel)].draw(&rng)
+        queue.push(time: when, kind: .repeatArrival, a: rec.customer, b: Int32(channel))
+    }
+
+    // MARK: Agents
+
+    mutating func complete(slot: Int, at t: Int64) throws(SwitchboardError) {
+        let rec = records[slot]
+        let agent = Int(rec.agent)
+        let plan = plans[Int(rec.channel)]
+        let willRepeat: Bool
+        if let r = scenario.repeats, rec.customer >= 0 { willRepeat = Double(rec.repeatDraw) < r.shareAfterAnswered } else { willRepeat = false }
+        records[slot].state = .completed
+        inSystem -= 1
+        try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
+                            at: Instant(microseconds: t), events: &events)
+        if plan.wrapUpMicros > 0 {
+            queue.push(time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
+            agents[agent].wrappingUp += 1
+        } else {
+            busyUnits -= plan.cost
+        }
+        agents[agent].active -= 1
+        if agents[agent].leaving && agents[agent].active == 0 && agents[agent].wrappingUp == 0 {
+            try logout(agent, at: t)
+        }
+        maybeRepeat(slot: slot, answered: true, at: t)
+    }
+
+    mutating func logout(_ a: Int, at t: Int64) throws(SwitchboardError) {
+        try engine.logout(agents[a].id, at: Instant(microseconds: t), events: &events)
+        agents[a].loggedIn = false
+        agents[a].leaving = false
+        capacityUnits -= agents[a].profile.capacity
+    }
+
+    /// Brings each group to its roster for `interval`: returning leavers first, then fresh logins;
+    /// going down, idle agents log out at once and busy ones go away and leave when done.
+    mutating func applyStaffing(interval i: Int, at t: Int64) throws(SwitchboardError) {
+        let now = Instant(microseconds: t)
+        for g in scenario.groups.indices {
+            let target = staffing[g][i]
+            var on = 0
+            for a in groupAgents[g] where agents[Int(a)].loggedIn && !agents[Int(a)].leaving { on += 1 }
+            if on < target {
+                for a in groupAgents[g] where on < target && agents[Int(a)].leaving {
+                    agents[Int(a)].leaving = false
+                    try engine.setStatus(agents[Int(a)].id, to: .available, at: now, events: &events)
+                    on += 1
+                }
+                var k = 0
+                while on < target {
+                    if k == groupAgents[g].count { addAgent(group: g) }
+                    let a = Int(groupAgents[g][k])
+                    k += 1
+                    guard !agents[a].loggedIn else { continue }
+                    do {
+                        try engine.login(agents[a].profile, at: now, events: &events)
+                    } catch {
+                        var e = error
+                        e.message = "agents.\(scenario.groups[g].name): the engine refused agent \(agents[a].id): " + e.message
+                        throw e
+                    }
+                    agents[a].loggedIn = true
+                    capacityUnits += agents[a].profile.capacity
+                    on += 1
+                }
+            } else if on > target {
+                // Idle first (newest first), then busy ones go away.
+                for a in groupAgents[g].reversed() where on > target {
+                    let ai = Int(a)
+                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 && agents[ai].wrappingUp == 0 {
+                        try logout(ai, at: t)
+                        on -= 1
+                    }
+                }
+                for a in groupAgents[g].reversed() where on > target {
+                    let ai = Int(a)
+                    if agents[ai].loggedIn && !agents[ai].leaving {
+                        agents[ai].leaving = true
+                        try engine.setStatus(agents[ai].id, to: .away, at: now, events: &events)
+                        on -= 1
+                    }
+                }
+            }
+        }
+    }
+
+    mutating func addAgent(group g: Int) {
+        let spec = scenario.groups[g]
+        let id = AgentID(spec.agentName(groupAgents[g].count))
+        let profile = AgentProfile(id: id, skills: Dictionary(spec.skills, uniquingKeysWith: max),
+                                   languages: spec.languages, capacity: spec.capacity)
+        let index = Int32(agents.count)
+        agents.append(AgentRecord(id: id, profile: profile, group: Int32(g)))
+        agentIndex[id] = index
+        groupAgents[g].append(index)
+    }
+
+    // MARK: Engine events
+
+    /// Plays the agents' and the statistics' side of everything the engine just did. Offers are
+    /// accepted at once (the accept's own events join the same buffer and are handled in turn).
+    mutating func processEngineEvents(at t: Int64) throws(SwitchboardError) {
+        var i = 0
+        while i < events.count {
+            let e = events[i]
+            i += 1
+            switch e {
+            case .contactQueued(let id, _, _, _):
+                let slot = Int(id.rawValue) - 1
+                guard slot < records.count, !records[slot].delayed else { continue }
+                records[slot].delayed = true
+                let c = Int(records[slot].channel)
+                waiting[c] += 1
+                if records[slot].interval >= 0 { cells[c][Int(records[slot].interval)].delayed += 1 }
+                if currentInterval >= 0 {
+                    let ci = Int(currentInterval)
+                    if waiting[c] > cells[c][ci].maxQueue { cells[c][ci].maxQueue = waiting[c] }
+                }
+            case .contactOffered(let offer, _, let at):
+                try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
+            case .contactAssigned(let id, let agentID, _, _, _, let at):
+                let slot = Int(id.rawValue) - 1
+                guard slot < records.count, let agent = agentIndex[agentID] else { continue }
+                let rec = records[slot]
+                let c = Int(rec.channel)
+                if rec.delayed { waiting[c] -= 1 }
+                records[slot].state = .answered
+                records[slot].agent = agent
+                agents[Int(agent)].active += 1
+                busyUnits += plans[c].cost
+                let waitMicros = at.microseconds - rec.arrival
+                if rec.interval >= 0 {
+                    let w = Double(waitMicros) / 1_000_000
+                    let ii = Int(rec.interval)
+                    cells[c][ii].answered += 1
+                    if waitMicros <= plans[c].thresholdMicros { cells[c][ii].answeredWithin += 1 }
+                    cells[c][ii].answeredWait += w
+                    cells[c][ii].totalWait += w
+                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                }
+                queue.push(time: at.microseconds + plans[c].handle.draw(&rng), kind: .completion, a: Int32(slot))
+            case .contactAbandoned(let id, _, _, _, let at):
+                let slot = Int(id.rawValue) - 1
+                guard slot < records.count else { continue }
+                let rec = records[slot]
+                let c = Int(rec.channel)
+                if rec.delayed { waiting[c] -= 1 }
+                records[slot].state = .abandoned
+                inSystem -= 1
+                if rec.interval >= 0 {
+                    let w = Double(at.microseconds - rec.arrival) / 1_000_000
+                    let ii = Int(rec.interval)
+                    cells[c][ii].abandoned += 1
+                    cells[c][ii].totalWait += w
+                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                }
+                maybeRepeat(slot: slot, answered: false, at: at.microseconds)
+            default:
+                continue
+            }
+        }
+        events.removeAll(keepingCapacity: true)
+        _ = t
+    }
+}

@@ -1,1 +1,0 @@
-// SwitchboardSimulation: discrete-event surge simulation over the real engine, Erlang C/A.

@@ -1,1 +1,0 @@
-// SwitchboardStore: SQLite through GRDB, schema, migrations, group-commit writer.

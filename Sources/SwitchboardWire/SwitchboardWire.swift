@@ -1,1 +1,0 @@
-// SwitchboardWire: v1 frame header, generated protobuf messages, Wire <-> Core mapping.

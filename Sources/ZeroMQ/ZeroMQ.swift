@@ -1,1 +1,0 @@
-// ZeroMQ: the thin RAII wrapper over libzmq (Context, Socket, Message, Poller, ZMQError).

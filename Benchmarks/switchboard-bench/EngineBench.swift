@@ -219,12 +219,6 @@ func threadCPUNanos() -> UInt64 {
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
 }
 
-/// The 1-minute load average, printed beside latencies so a reader can tell a busy machine.
-func loadAverage() -> Double {
-    var loads = [Double](repeating: 0, count: 3)
-    return getloadavg(&loads, 3) > 0 ? loads[0] : -1
-}
-
 /// The benchmark population, drawn from a seeded generator.
 struct RoutingScenario {
     static let skillCount = 50

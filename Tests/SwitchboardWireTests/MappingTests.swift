@@ -141,8 +141,9 @@ import Testing
     @Test func engineEventsBecomeTopicEvents() {
         struct Context: WireEventContext {
             func facts(of contact: ContactID) -> WireContactFacts? {
-                WireContactFacts(customer: CustomerID(9), channel: .voice, priority: 7, language: "en", queuePosition: 2)
+                WireContactFacts(customer: CustomerID(9), channel: .voice, priority: 7, language: "en")
             }
+            func queuePosition(of contact: ContactID) -> Int? { 2 }
             func agent(_ id: AgentID) -> AgentSnapshot? { nil }
             var withdrawnReason: Switchboard_V1_OfferWithdrawnReason { .agentUnavailable }
             var stateChangeReason: String { "login" }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Histogram
 import SwitchboardDomain
 import SwitchboardThreading
@@ -16,8 +19,9 @@ import SwitchboardThreading
 var threadingSuite: BenchSuite { BenchSuite(name: "threading", run: runThreadingBench) }
 
 func runThreadingBench() {
-    let customers = 1_000_000
-    let decisions = 1_000_000
+    // SB_THREADING_CUSTOMERS / SB_THREADING_DECISIONS override the sizes (to see cache effects).
+    let customers = environmentInt("SB_THREADING_CUSTOMERS") ?? 1_000_000
+    let decisions = environmentInt("SB_THREADING_DECISIONS") ?? 1_000_000
     var directory = CaseDirectory()
     var now = Instant(microseconds: 1_700_000_000_000_000)
     var contact: UInt64 = 0
@@ -107,6 +111,22 @@ func runThreadingBench() {
         "p50_us": micros(all, 50), "p99_us": micros(all, 99), "p999_us": micros(all, 99.9),
         "decisions_per_sec": .double(Double(decisions) / seconds), "failures": .int(failures),
         "customers_after": .int(directory.customerCount), "cases_after": .int(directory.caseCount),
-        "rss_mib": .int(residentBytes() >> 20), "target_p50_us": .double(2),
+        "rss_mib": .int(residentBytes() >> 20), "target_p50_us": .double(2), "load_average_1m": .double(loadAverage()),
     ])
+}
+
+func environmentInt(_ name: String) -> Int? {
+    guard let value = getenv(name) else { return nil }
+    return Int(String(cString: value))
+}
+
+/// The 1-minute load average (0 when unknown): latency figures from a shared machine mean little
+/// without it.
+func loadAverage() -> Double {
+    guard let f = fopen("/proc/loadavg", "r") else { return 0 }
+    defer { fclose(f) }
+    var buf = [CChar](repeating: 0, count: 64)
+    guard fgets(&buf, Int32(buf.count), f) != nil else { return 0 }
+    let text = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return text.split(separator: " ").first.flatMap { Double($0) } ?? 0
 }

@@ -11,6 +11,8 @@ let allSuites: [BenchSuite] = [
     healthRTTSuite,
     threadingSuite,
     storeSuite,
+    engineSuite,
+    simulationSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

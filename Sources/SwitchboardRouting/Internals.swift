@@ -88,6 +88,25 @@ struct SignatureKey: Hashable, Sendable {
     var target: Int32
     var required: PackedRequirements
     var preferred: PackedRequirements
+
+    /// One mixed word instead of 35 lane-by-lane combines: this lookup is on every arrival.
+    func hash(into hasher: inout Hasher) {
+        var h = UInt64(channel) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: language)) << 8 ^ UInt64(UInt32(bitPattern: target)) << 32
+        h = mix(h, required)
+        h = mix(h, preferred)
+        hasher.combine(h)
+    }
+}
+
+@inline(__always) func mix(_ seed: UInt64, _ r: PackedRequirements) -> UInt64 {
+    var h = seed
+    for i in 0..<16 {
+        let v = r[i]
+        if v == 0 { break }
+        h = (h ^ UInt64(v)) &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 29
+    }
+    return h
 }
 
 struct Signature: Sendable {
@@ -103,6 +122,11 @@ struct BucketKey: Hashable, Sendable {
     var languages: LanguageSet
     var target: Int32
     var requirements: PackedRequirements
+
+    func hash(into hasher: inout Hasher) {
+        let l = languages.w0 ^ languages.w1 &* 3 ^ languages.w2 &* 5 ^ languages.w3 &* 7
+        hasher.combine(mix(UInt64(channel) ^ l &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: target)) << 40, requirements))
+    }
 }
 
 /// A waiting contact's heap entry: order key, then contact id for a total, repeatable order.
@@ -132,27 +156,42 @@ struct AgentKey: Comparable, Sendable {
     }
 }
 
+/// A bucket's scalar fields. Its heap and cell memberships live in parallel arrays on the router
+/// (`bucketHeaps`, `bucketCells`, `bucketMembers`) so that reading a bucket on the hot path copies
+/// no reference-counted storage.
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
-    /// The skill this bucket is filed under in the cell index (0 when it needs no skill).
-    var anchor: Int32
-    /// One cell per language the bucket accepts, and this bucket's membership in each while non-empty.
-    var cells: [Int32]
-    var members: [Int32]
-    var heap = BinaryHeap<WaitingEntry>()
+    /// The queue heap (channel, level of the cell's first skill) this bucket sits in within its cells.
+    var queue: Int32
     var live = 0
+    /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
+    /// this, no idle agent can take a contact of this bucket.
+    var excludedLive = 0
     var registered = false
     var lastDeparture: Instant? = nil
     /// Smoothed microseconds between contacts leaving this bucket, for estimated wait.
     var departureGap: Double = 0
 }
 
+/// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).
+///
+/// - `agents`: idle agents who speak the language and have `skillA` (single-skill cells only), one
+///   heap per spare-capacity class, so a call never walks past agents with room only for an email.
+/// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
+///   (channel, minimum level of `skillA`), with the router's `cellNonEmpty` marking which heaps hold any. An agent
+///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
+///   freed capacity never looks at a queue it cannot serve for those reasons.
 struct Cell: Sendable {
+    static let queueCount = 40  // 4 channels × levels 1–10
+
     var language: Int32
-    var skill: Int32
-    var agents = IndexedHeap<AgentKey>()
-    var buckets = IndexedHeap<OrderKey>()
+    var skillA: Int32
+    var skillB: Int32
+    var agents: [IdleHeap]
+    var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
+
+    @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }
 }
 
 enum Phase: UInt8, Sendable {
@@ -182,10 +221,10 @@ struct ContactRecord: Sendable {
     var affinityUntil: Instant
 }
 
+/// An agent's scalar fields (no reference-counted storage, so reading one on the hot path is a
+/// plain copy). Its id, active contacts, cells and skill levels live in parallel arrays on the router.
 struct AgentRecord: Sendable {
-    var id: AgentID
     var order: UInt64
-    var levels: [UInt8] = []
     var languages = LanguageSet()
     var capacity: Int32 = 100
     var status: AgentStatus = .offline
@@ -193,23 +232,19 @@ struct AgentRecord: Sendable {
     var load: Int32 = 0
     var wrapUpUnits: Int32 = 0
     var wrapUpCount: Int32 = 0
-    /// Contacts offered to or assigned to this agent (slots).
-    var active: [Int32] = []
+    /// Offered plus assigned contacts.
+    var activeCount: Int32 = 0
     var offeredCount: Int32 = 0
     var idleSince: Instant = .zero
-    /// The cells this agent is filed in while idle, the level of each cell's skill, and its memberships.
-    var cells: [Int32] = []
-    var cellLevels: [UInt8] = []
-    var members: [Int32] = []
     var indexed = false
+    /// The spare-capacity class heap the agent is filed in while indexed (1-based).
+    var heapClass: Int8 = 0
+    /// Version of the agent's live idle-heap entries.
+    var indexVersion: UInt32 = 0
     var personalBucket: Int32 = -1
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
     var epoch: UInt32 = 0
-
-    @inline(__always) func level(_ skill: Int32) -> Int {
-        Int(skill) < levels.count ? Int(levels[Int(skill)]) : 0
-    }
 }
 
 enum TimerKind: UInt8, Sendable {
@@ -227,6 +262,24 @@ struct TimerEntry: Comparable, Sendable {
 
     @inline(__always) static func < (a: Self, b: Self) -> Bool { a.at != b.at ? a.at < b.at : a.seq < b.seq }
     @inline(__always) static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.seq == b.seq }
+}
+
+/// An idle agent's entry in a cell heap; live while it carries the agent's current `indexVersion`.
+struct IdleEntry: Comparable, Sendable {
+    var key: AgentKey
+    var agent: Int32
+    var version: UInt32
+
+    @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key < b.key }
+    @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key.order == b.key.order && a.key.negatedScore == b.key.negatedScore }
+}
+
+/// Idle agents of one cell and capacity class, with lazy deletion: an agent whose load or idle time
+/// changes gets a fresh entry and its old ones die (version mismatch). Busy agents' entries are
+/// never searched for and removed, which keeps an offer's re-indexing to a few appends.
+struct IdleHeap: Sendable {
+    var heap = BinaryHeap<IdleEntry>()
+    var live = 0
 }
 
 /// Cumulative relaxation in force at one step.

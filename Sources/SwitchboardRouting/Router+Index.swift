@@ -35,12 +35,16 @@ extension Router {
         return i
     }
 
-    mutating func cellFor(language: Int32, skill: Int32) -> Int32 {
-        let k = UInt64(UInt32(language)) << 32 | UInt64(UInt32(skill))
+    mutating func cellFor(language: Int32, skillA: Int32, skillB: Int32 = 0) -> Int32 {
+        let k = UInt64(UInt32(language)) << 40 | UInt64(UInt32(skillA)) << 20 | UInt64(UInt32(skillB))
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
-        cells.append(Cell(language: language, skill: skill))
+        cells.append(Cell(
+            language: language, skillA: skillA, skillB: skillB,
+            agents: Array(repeating: IdleHeap(), count: skillB == 0 ? classCosts.count : 0)))
         cellIndex[k] = c
+        cellNonEmpty.append(0)
+        queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
     }
 
@@ -89,26 +93,38 @@ extension Router {
     mutating func bucket(for key: BucketKey) -> Int32 {
         if let b = bucketIndex[key] { return b }
         let channel = Channel.allCases[Int(key.channel)]
-        // File under the required skill with the highest minimum level: the most selective one.
-        var anchor: Int32 = 0
-        var best = 0
+        // The two most demanding skills (highest minimum level, then lowest index) name the queue
+        // cells; the most demanding one alone names the cells searched for idle agents.
+        var first: (skill: Int32, level: Int) = (0, 0)
+        var second: (skill: Int32, level: Int) = (0, 0)
         for i in 0..<16 where key.requirements[i] != 0 {
-            let level = Int(key.requirements[i] & 0xFF)
-            if level > best {
-                best = level
-                anchor = Int32(key.requirements[i] >> 8)
+            let r = (skill: Int32(key.requirements[i] >> 8), level: Int(key.requirements[i] & 0xFF))
+            if r.level > first.level {
+                second = first
+                first = r
+            } else if r.level > second.level {
+                second = r
             }
         }
-        var cellList: [Int32] = []
+        let pair = second.skill != 0 && second.skill < first.skill ? (a: second, b: first) : (a: first, b: second)
+        var queueCells: [Int32] = []
+        var agentCells: [Int32] = []
         if key.target < 0 {
             var langs: [Int32] = []
             key.languages.forEach { langs.append($0) }
-            for l in langs { cellList.append(cellFor(language: l, skill: anchor)) }
+            for l in langs {
+                queueCells.append(cellFor(language: l, skillA: pair.a.skill, skillB: pair.b.skill))
+                agentCells.append(cellFor(language: l, skillA: first.skill))
+            }
         }
         let b = Int32(buckets.count)
         buckets.append(Bucket(
-            key: key, cost: Int32(policy.capacityCost[channel]), anchor: anchor, cells: cellList,
-            members: Array(repeating: -1, count: cellList.count)))
+            key: key, cost: Int32(policy.capacityCost[channel]),
+            queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level))))
+        bucketHeaps.append(BinaryHeap())
+        bucketCells.append(queueCells)
+        bucketAgentCells.append(agentCells)
+        bucketMembers.append(Array(repeating: -1, count: queueCells.count))
         bucketIndex[key] = b
         if key.target >= 0 { agents[Int(key.target)].personalBucket = b }
         return b
@@ -117,29 +133,49 @@ extension Router {
     /// Files a bucket in its cells under its first contact's key, or takes it out when empty.
     mutating func refreshBucketIndex(_ b: Int32) {
         let bi = Int(b)
-        guard let top = buckets[bi].heap.min else {
+        let n = bucketCells[bi].count
+        let q = Int(buckets[bi].queue)
+        guard let top = bucketHeaps[bi].min else {
             if buckets[bi].registered {
-                for i in buckets[bi].cells.indices {
-                    let m = buckets[bi].members[i]
-                    cells[Int(buckets[bi].cells[i])].buckets.remove(member: m, positions: &positions)
+                for i in 0..<n {
+                    let m = bucketMembers[bi][i]
+                    let c = Int(bucketCells[bi][i])
+                    cells[c].queues[q].remove(member: m, positions: &positions)
+                    noteQueueTop(cell: c, queue: q)
                     freeMembers.append(m)
-                    buckets[bi].members[i] = -1
+                    bucketMembers[bi][i] = -1
                 }
                 buckets[bi].registered = false
             }
             return
         }
         if buckets[bi].registered {
-            for i in buckets[bi].cells.indices {
-                cells[Int(buckets[bi].cells[i])].buckets.update(member: buckets[bi].members[i], key: top.order, positions: &positions)
+            for i in 0..<n {
+                let c = Int(bucketCells[bi][i])
+                cells[c].queues[q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+                noteQueueTop(cell: c, queue: q)
             }
         } else {
-            for i in buckets[bi].cells.indices {
+            for i in 0..<n {
                 let m = allocateMember()
-                buckets[bi].members[i] = m
-                cells[Int(buckets[bi].cells[i])].buckets.insert(top.order, owner: b, member: m, positions: &positions)
+                let c = Int(bucketCells[bi][i])
+                bucketMembers[bi][i] = m
+                cells[c].queues[q].insert(top.order, owner: b, member: m, positions: &positions)
+                noteQueueTop(cell: c, queue: q)
             }
             buckets[bi].registered = true
+        }
+    }
+
+    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads.
+    @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
+        let bit = UInt64(1) << UInt64(q)
+        if let first = cells[c].queues[q].entries.first {
+            queueTops[c &* Cell.queueCount &+ q] = first.key
+            cellNonEmpty[c] |= bit
+        } else {
+            queueTops[c &* Cell.queueCount &+ q] = OrderKey(key: .max, id: .max)
+            cellNonEmpty[c] &= ~bit
         }
     }
 
@@ -151,18 +187,18 @@ extension Router {
     /// Drops dead entries from the top of a bucket and compacts it when dead ones outnumber the living.
     mutating func cleanBucket(_ b: Int32) {
         let bi = Int(b)
-        let oldTop = buckets[bi].heap.min
-        while let top = buckets[bi].heap.min, !entryIsLive(top) {
-            buckets[bi].heap.popMin()
+        let oldTop = bucketHeaps[bi].min
+        while let top = bucketHeaps[bi].min, !entryIsLive(top) {
+            bucketHeaps[bi].popMin()
         }
-        if buckets[bi].heap.count > 2 * buckets[bi].live + 64 {
+        if bucketHeaps[bi].count > 2 * buckets[bi].live + 64 {
             let table = contacts  // shares storage: nothing writes contacts during the filter
-            buckets[bi].heap.filter { e in
+            bucketHeaps[bi].filter { e in
                 let c = table[Int(e.slot)]
                 return c.version == e.version && c.id.rawValue == e.id && c.phase == .waiting
             }
         }
-        if oldTop != buckets[bi].heap.min || (buckets[bi].heap.isEmpty == buckets[bi].registered) {
+        if oldTop != bucketHeaps[bi].min || (bucketHeaps[bi].isEmpty == buckets[bi].registered) {
             refreshBucketIndex(b)
         }
     }
@@ -172,9 +208,10 @@ extension Router {
         let c = contacts[Int(slot)]
         let bi = Int(c.bucket)
         let entry = WaitingEntry(key: c.orderKey, id: c.id.rawValue, slot: slot, version: c.version)
-        let wasTop = buckets[bi].heap.min
-        buckets[bi].heap.insert(entry)
+        let wasTop = bucketHeaps[bi].min
+        bucketHeaps[bi].insert(entry)
         buckets[bi].live += 1
+        if c.excludedAgent >= 0 { buckets[bi].excludedLive += 1 }
         waitingCount += 1
         if wasTop == nil || entry < wasTop! { refreshBucketIndex(c.bucket) }
     }
@@ -186,6 +223,7 @@ extension Router {
         contacts[si].version &+= 1
         contacts[si].phase = .free
         buckets[Int(b)].live -= 1
+        if contacts[si].excludedAgent >= 0 { buckets[Int(b)].excludedLive -= 1 }
         waitingCount -= 1
         if departed {
             if let last = buckets[Int(b)].lastDeparture {
@@ -199,6 +237,23 @@ extension Router {
 
     // MARK: Agent index
 
+    @inline(__always) func level(_ agent: Int32, _ skill: Int32) -> Int {
+        Int(skill) < levelStride ? Int(levelTable[Int(agent) &* levelStride &+ Int(skill)]) : 0
+    }
+
+    /// Makes room in the level table for skill indexes below `needed`.
+    mutating func growLevelTable(toHold needed: Int) {
+        guard needed > levelStride else { return }
+        var stride = levelStride
+        while stride < needed { stride *= 2 }
+        var table = [UInt8](repeating: 0, count: agents.count * stride)
+        for a in 0..<agents.count {
+            for s in 0..<levelStride { table[a * stride + s] = levelTable[a * levelStride + s] }
+        }
+        levelTable = table
+        levelStride = stride
+    }
+
     @inline(__always) func agentIndexKey(_ a: AgentRecord, level: UInt8) -> AgentKey {
         let w = policy.scoring
         let spare = Double(a.capacity - a.load) / Double(a.capacity)
@@ -206,56 +261,71 @@ extension Router {
         return AgentKey(negatedScore: -score, order: a.order)
     }
 
-    @inline(__always) func isRoutable(_ a: AgentRecord) -> Bool {
-        a.status == .available && a.capacity - a.load >= minimumCost
+    @inline(__always) func isRoutable(_ a: Int32) -> Bool {
+        let r = agents[Int(a)]
+        return r.status == .available && r.capacity - r.load >= minimumCost
     }
 
-    /// Keeps the agent filed in its cells exactly while it could take something, under its current key.
+    /// 1 + the index of the largest channel cost that fits in `spare` units (0: nothing fits).
+    @inline(__always) func capacityClass(spare: Int32) -> Int {
+        var k = 0
+        while k < classCosts.count && classCosts[k] <= spare { k += 1 }
+        return k
+    }
+
+    /// Keeps the agent filed in its cells exactly while it could take something, in the heap of its
+    /// spare-capacity class and under its current key. Old entries die by version; a heap whose
+    /// dead entries outnumber the living is compacted.
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
-        let routable = isRoutable(agents[ai])
-        if routable {
-            let a = agents[ai]
-            if a.indexed {
-                for i in a.cells.indices {
-                    cells[Int(a.cells[i])].agents.update(member: a.members[i], key: agentIndexKey(a, level: a.cellLevels[i]), positions: &positions)
-                }
-            } else {
-                for i in a.cells.indices {
-                    let m = allocateMember()
-                    agents[ai].members[i] = m
-                    cells[Int(a.cells[i])].agents.insert(agentIndexKey(a, level: a.cellLevels[i]), owner: slot, member: m, positions: &positions)
-                }
-                agents[ai].indexed = true
-            }
-        } else if agents[ai].indexed {
-            for i in agents[ai].cells.indices {
-                let m = agents[ai].members[i]
-                cells[Int(agents[ai].cells[i])].agents.remove(member: m, positions: &positions)
-                freeMembers.append(m)
-                agents[ai].members[i] = -1
-            }
-            agents[ai].indexed = false
+        let a = agents[ai]
+        let cls = a.status == .available ? capacityClass(spare: a.capacity - a.load) : 0
+        let n = agentCells[ai].count
+        if a.indexed {
+            let h = Int(a.heapClass) - 1
+            for i in 0..<n { cells[Int(agentCells[ai][i])].agents[h].live -= 1 }
         }
+        agents[ai].indexVersion &+= 1
+        agents[ai].indexed = cls > 0
+        agents[ai].heapClass = Int8(cls)
+        guard cls > 0 else { return }
+        let h = cls - 1
+        let version = agents[ai].indexVersion
+        for i in 0..<n {
+            let c = Int(agentCells[ai][i])
+            cells[c].agents[h].heap.insert(IdleEntry(key: agentIndexKey(a, level: agentCellLevels[ai][i]), agent: slot, version: version))
+            cells[c].agents[h].live += 1
+            if cells[c].agents[h].heap.count > 2 * cells[c].agents[h].live + 32 { compactIdleHeap(cell: c, heap: h) }
+        }
+    }
+
+    @inline(__always) func idleEntryIsLive(_ e: IdleEntry) -> Bool {
+        agents[Int(e.agent)].indexVersion == e.version
+    }
+
+    mutating func compactIdleHeap(cell c: Int, heap h: Int) {
+        let table = agents  // shares storage: nothing writes agents during the filter
+        cells[c].agents[h].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
     }
 
     // MARK: Eligibility and scoring
 
-    @inline(__always) func meets(_ a: AgentRecord, _ requirements: PackedRequirements) -> Bool {
+    @inline(__always) func meets(_ agent: Int32, _ requirements: PackedRequirements) -> Bool {
         for i in 0..<16 {
             let v = requirements[i]
             if v == 0 { return true }
-            if a.level(Int32(v >> 8)) < Int(v & 0xFF) { return false }
+            if level(agent, Int32(v >> 8)) < Int(v & 0xFF) { return false }
         }
         return true
     }
 
     /// Whether agent `a` may take contact `c` (waiting in bucket `b`) right now.
-    @inline(__always) func eligible(_ agentSlot: Int32, contact c: ContactRecord, bucket b: Bucket, now: Instant) -> Bool {
+    @inline(__always) func eligible(_ agentSlot: Int32, contact c: ContactRecord, bucket b: Int32, now: Instant) -> Bool {
         let a = agents[Int(agentSlot)]
-        guard a.status == .available, a.capacity - a.load >= b.cost else { return false }
-        if b.key.target >= 0 { return b.key.target == agentSlot }
-        guard b.key.languages.intersects(a.languages), meets(a, b.key.requirements) else { return false }
+        let bucket = buckets[Int(b)]
+        guard a.status == .available, a.capacity - a.load >= bucket.cost else { return false }
+        if bucket.key.target >= 0 { return bucket.key.target == agentSlot }
+        guard bucket.key.languages.intersects(a.languages), meets(agentSlot, bucket.key.requirements) else { return false }
         return !(c.excludedAgent == agentSlot && now < c.excludedUntil)
     }
 
@@ -269,7 +339,7 @@ extension Router {
         for i in 0..<16 {
             let v = sig.required[i]
             if v == 0 { break }
-            fit += Double(a.level(Int32(v >> 8)) - Int(v & 0xFF))
+            fit += Double(level(agentSlot, Int32(v >> 8)) - Int(v & 0xFF))
             n += 1
         }
         var s = n > 0 ? w.skillLevel * fit / Double(n) : 0
@@ -277,7 +347,7 @@ extension Router {
         for i in 0..<16 {
             let v = sig.preferred[i]
             if v == 0 { break }
-            if a.level(Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+            if level(agentSlot, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
         }
         s += w.preferredSkill * Double(preferred)
         if c.language == 0 || a.languages.contains(c.language) { s += w.exactLanguage }
@@ -295,61 +365,83 @@ extension Router {
         var explanation: Explanation
     }
 
+    struct AgentFrontier {
+        var key: AgentKey
+        var cell: Int32
+        var heap: Int32
+        var index: Int32
+    }
+
     /// The best eligible idle agent for the contact in `slot` (in its current bucket), or nil.
+    ///
+    /// Walks the agent heaps of the bucket's cells (only the capacity classes with room for the
+    /// contact) best-first by index key, fully scoring the first `candidateLimit` eligible agents;
+    /// named agents (preferred, affinity) are checked directly.
     mutating func findAgent(for slot: Int32, rule: Explanation.Rule, now: Instant) -> AgentChoice? {
         let c = contacts[Int(slot)]
-        let b = buckets[Int(c.bucket)]
+        let b = c.bucket
+        let target = buckets[Int(b)].key.target
         var top = TopCandidates()
         var best: Int32 = -1
         var bestScore = -Double.infinity
         var considered = 0
 
-        func consider(_ a: Int32, _ router: Router) {
+        @inline(__always) func consider(_ a: Int32, _ router: borrowing Router) {
             if a == best { return }
             considered += 1
             let s = router.score(a, contact: c, now: now)
-            top.offer(ScoredAgent(agent: router.agents[Int(a)].id, score: s))
+            if top.count < TopCandidates.capacity || s > top[top.count - 1].score {
+                top.offer(ScoredAgent(agent: router.agentIDs[Int(a)], score: s))
+            }
             if s > bestScore || (s == bestScore && router.agents[Int(a)].order < router.agents[Int(best)].order) {
                 best = a
                 bestScore = s
             }
         }
 
-        if b.key.target >= 0 {
-            if eligible(b.key.target, contact: c, bucket: b, now: now) { consider(b.key.target, self) }
+        if target >= 0 {
+            if eligible(target, contact: c, bucket: b, now: now) { consider(target, self) }
         } else {
-            // Named agents are checked directly: they may sit outside the first few of the index.
             if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) { consider(c.preferredAgent, self) }
             if c.affinityAgent >= 0 && c.affinityAgent != c.preferredAgent && now <= c.affinityUntil
                 && eligible(c.affinityAgent, contact: c, bucket: b, now: now) {
                 consider(c.affinityAgent, self)
             }
+            let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
+            agentSearch.removeAll(keepingCapacity: true)
+            for k in 0..<bucketAgentCells[Int(b)].count {
+                let cell = bucketAgentCells[Int(b)][k]
+                for h in firstClass..<classCosts.count {
+                    // Dead entries at the root are popped for good; deeper ones are stepped over.
+                    while let root = cells[Int(cell)].agents[h].heap.min, !idleEntryIsLive(root) {
+                        cells[Int(cell)].agents[h].heap.popMin()
+                    }
+                    if let root = cells[Int(cell)].agents[h].heap.min {
+                        pushAgentFrontier(AgentFrontier(key: root.key, cell: cell, heap: Int32(h), index: 0))
+                    }
+                }
+            }
             let limit = policy.candidateLimit
             let visitLimit = 4 * limit + 32
-            for cell in b.cells {
-                let heap = cells[Int(cell)].agents
-                guard !heap.isEmpty else { continue }
-                frontier.removeAll(keepingCapacity: true)
-                frontier.append(0)
-                var found = 0
-                var visits = 0
-                while !frontier.isEmpty && found < limit && visits < visitLimit {
-                    var pick = 0
-                    for j in 1..<frontier.count where heap.entries[Int(frontier[j])].key < heap.entries[Int(frontier[pick])].key {
-                        pick = j
-                    }
-                    let i = Int(frontier[pick])
-                    frontier.swapAt(pick, frontier.count - 1)
-                    frontier.removeLast()
-                    visits += 1
-                    let a = heap.entries[i].owner
-                    if eligible(a, contact: c, bucket: b, now: now) {
-                        found += 1
-                        consider(a, self)
-                    }
-                    let l = 2 * i + 1
-                    if l < heap.count { frontier.append(Int32(l)) }
-                    if l + 1 < heap.count { frontier.append(Int32(l + 1)) }
+            var found = 0
+            var visits = 0
+            while found < limit && visits < visitLimit, let f = popAgentFrontier() {
+                visits += 1
+                let cell = Int(f.cell)
+                let h = Int(f.heap)
+                let count = cells[cell].agents[h].heap.count
+                let l = 2 * Int(f.index) + 1
+                if l < count {
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
+                }
+                if l + 1 < count {
+                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
+                }
+                let entry = cells[cell].agents[h].heap.storage[Int(f.index)]
+                let a = entry.agent
+                if idleEntryIsLive(entry) && eligible(a, contact: c, bucket: b, now: now) {
+                    found += 1
+                    consider(a, self)
                 }
             }
         }
@@ -360,53 +452,150 @@ extension Router {
         return AgentChoice(agent: best, explanation: exp)
     }
 
+    @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {
+        agentSearch.append(e)
+        var i = agentSearch.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard e.key < agentSearch[p].key else { break }
+            agentSearch[i] = agentSearch[p]
+            i = p
+        }
+        agentSearch[i] = e
+    }
+
+    @inline(__always) mutating func popAgentFrontier() -> AgentFrontier? {
+        guard let first = agentSearch.first else { return nil }
+        let last = agentSearch.removeLast()
+        if !agentSearch.isEmpty {
+            var i = 0
+            let n = agentSearch.count
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                var c = l
+                if l + 1 < n && agentSearch[l + 1].key < agentSearch[l].key { c = l + 1 }
+                guard agentSearch[c].key < last.key else { break }
+                agentSearch[i] = agentSearch[c]
+                i = c
+            }
+            agentSearch[i] = last
+        }
+        return first
+    }
+
     // MARK: Search: best waiting contact for an agent
 
+    struct FrontierEntry {
+        var key: OrderKey
+        var cell: Int32
+        var queue: Int32
+        var index: Int32
+    }
+
+    /// Queue heaps (channel × level) whose channel fits in `spare` units.
+    @inline(__always) func channelFit(spare: Int32) -> UInt64 {
+        var m: UInt64 = 0
+        for ch in 0..<4 where Int32(policy.capacityCost[Channel.allCases[ch]]) <= spare {
+            m |= UInt64(0x3FF) << UInt64(ch * 10)
+        }
+        return m
+    }
+
     /// The first waiting contact, in order, that agent `slot` may take, or nil; and how many buckets it looked at.
+    ///
+    /// One best-first walk over the queue heaps of all the agent's cells at once (a small heap of
+    /// heap positions), masked to the channels that fit and the levels the agent meets, so it looks
+    /// only at buckets whose first contact is ahead of the answer.
     mutating func findContact(for slot: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
-        let a = agents[Int(slot)]
-        let spare = a.capacity - a.load
+        let ai = Int(slot)
+        let spare = agents[ai].capacity - agents[ai].load
         var bestKey = OrderKey(key: .max, id: .max)
         var bestSlot: Int32 = -1
         var considered = 0
 
-        if a.personalBucket >= 0, buckets[Int(a.personalBucket)].live > 0, buckets[Int(a.personalBucket)].cost <= spare,
-           let (k, s) = firstEligible(in: a.personalBucket, agent: slot, below: bestKey, now: now) {
+        let personal = agents[ai].personalBucket
+        if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= spare,
+           let (k, s) = firstEligible(in: personal, agent: slot, below: bestKey, now: now) {
             considered += 1
             bestKey = k
             bestSlot = s
         }
-        for cell in a.cells {
-            let heap = cells[Int(cell)].buckets
-            guard !heap.isEmpty, heap.entries[0].key < bestKey else { continue }
-            stack.removeAll(keepingCapacity: true)
-            stack.append(0)
-            while let i32 = stack.popLast() {
-                let i = Int(i32)
-                let e = heap.entries[i]
-                guard e.key < bestKey else { continue }
-                let l = 2 * i + 1
-                if l < heap.count { stack.append(Int32(l)) }
-                if l + 1 < heap.count { stack.append(Int32(l + 1)) }
-                considered += 1
-                let b = buckets[Int(e.owner)]
-                guard b.cost <= spare, meets(a, b.key.requirements) else { continue }
-                if let (k, s) = firstEligible(in: e.owner, agent: slot, below: bestKey, now: now) {
-                    bestKey = k
-                    bestSlot = s
+        let fit = channelFit(spare: spare)
+        search.removeAll(keepingCapacity: true)
+        for k in 0..<agentQueueCells[ai].count {
+            let cell = agentQueueCells[ai][k]
+            var mask = agentQueueMasks[ai][k] & fit & cellNonEmpty[Int(cell)]
+            while mask != 0 {
+                let q = mask.trailingZeroBitCount
+                mask &= mask &- 1
+                let key = queueTops[Int(cell) &* Cell.queueCount &+ q]
+                if key < bestKey {
+                    pushFrontier(FrontierEntry(key: key, cell: cell, queue: Int32(q), index: 0))
                 }
+            }
+        }
+        while let f = popFrontier() {
+            guard f.key < bestKey else { break }
+            let cell = Int(f.cell)
+            let q = Int(f.queue)
+            let count = cells[cell].queues[q].count
+            let l = 2 * Int(f.index) + 1
+            if l < count { pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
+            if l + 1 < count {
+                pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
+            }
+            considered += 1
+            let b = cells[cell].queues[q].entries[Int(f.index)].owner
+            guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
+            if let (k, s) = firstEligible(in: b, agent: slot, below: bestKey, now: now) {
+                bestKey = k
+                bestSlot = s
             }
         }
         return bestSlot >= 0 ? (bestSlot, considered) : nil
     }
 
+    @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {
+        search.append(e)
+        var i = search.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            guard e.key < search[p].key else { break }
+            search[i] = search[p]
+            i = p
+        }
+        search[i] = e
+    }
+
+    @inline(__always) mutating func popFrontier() -> FrontierEntry? {
+        guard let first = search.first else { return nil }
+        let last = search.removeLast()
+        if !search.isEmpty {
+            var i = 0
+            let n = search.count
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                var c = l
+                if l + 1 < n && search[l + 1].key < search[l].key { c = l + 1 }
+                guard search[c].key < last.key else { break }
+                search[i] = search[c]
+                i = c
+            }
+            search[i] = last
+        }
+        return first
+    }
+
     /// The first live contact in bucket `b` not barred from this agent by a re-offer cooldown.
     func firstEligible(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
-        let heap = buckets[Int(b)].heap.storage
-        guard let top = heap.first, top.order < bound else { return nil }
+        let bi = Int(b)
+        guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
         let c = contacts[Int(top.slot)]
         if !(c.excludedAgent == agent && now < c.excludedUntil) { return (top.order, top.slot) }
         // Rare: the first in line just declined this agent. Walk the heap in order past it.
+        let heap = bucketHeaps[bi].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]
         while let i = pending.popLast() {

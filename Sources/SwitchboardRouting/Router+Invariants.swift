@@ -14,20 +14,21 @@ extension Router {
         var problems: [String] = []
         var holder: [Int32: Int32] = [:]
         for (ai, a) in agents.enumerated() {
+            let aid = agentIDs[ai]
             var units: Int32 = a.wrapUpUnits
-            for s in a.active {
-                if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agents[Int(other)].id) and \(a.id)") }
+            if Int(a.activeCount) != agentActive[ai].count { problems.append("\(aid) counts \(a.activeCount) active but lists \(agentActive[ai].count)") }
+            for s in agentActive[ai] {
+                if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agentIDs[Int(other)]) and \(aid)") }
                 holder[s] = Int32(ai)
                 let c = contacts[Int(s)]
-                if c.phase != .offered && c.phase != .assigned { problems.append("\(a.id) holds \(c.id) in phase \(c.phase)") }
-                if c.agent != Int32(ai) { problems.append("\(c.id) names agent \(c.agent) but \(a.id) holds it") }
+                if c.phase != .offered && c.phase != .assigned { problems.append("\(aid) holds \(c.id) in phase \(c.phase)") }
+                if c.agent != Int32(ai) { problems.append("\(c.id) names agent \(c.agent) but \(aid) holds it") }
                 units += Int32(policy.capacityCost[c.channel])
             }
-            if units != a.load { problems.append("\(a.id) load \(a.load) but holds \(units) units") }
-            if a.load > a.capacity && a.load - a.wrapUpUnits > 0 && a.active.count > 1 {
-                problems.append("\(a.id) over capacity: \(a.load)/\(a.capacity)")
-            }
-            if a.indexed != isRoutable(a) { problems.append("\(a.id) indexed=\(a.indexed) but routable=\(isRoutable(a))") }
+            if units != a.load { problems.append("\(aid) load \(a.load) but holds \(units) units") }
+            // (Only a re-login with a smaller capacity can leave an agent over; it then gets nothing new.)
+            if a.load > a.capacity { problems.append("\(aid) over capacity: \(a.load)/\(a.capacity)") }
+            if a.indexed != isRoutable(Int32(ai)) { problems.append("\(aid) indexed=\(a.indexed) but routable=\(isRoutable(Int32(ai)))") }
         }
         for (id, slot) in contactIndex {
             let c = contacts[Int(slot)]
@@ -38,24 +39,35 @@ extension Router {
             case .offered, .assigned:
                 if holder[slot] == nil { problems.append("\(id) \(c.phase) but no agent holds it") }
             case .waiting:
-                let b = buckets[Int(c.bucket)]
-                if !b.heap.storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
+                if !bucketHeaps[Int(c.bucket)].storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
                     problems.append("\(id) waiting but not in its bucket")
                 }
-                for ai in agents.indices where eligible(Int32(ai), contact: c, bucket: b, now: now) {
-                    problems.append("\(agents[ai].id) is available and eligible for waiting \(id)")
+                for ai in agents.indices where eligible(Int32(ai), contact: c, bucket: c.bucket, now: now) {
+                    problems.append("\(agentIDs[ai]) is available and eligible for waiting \(id)")
+                }
+            }
+        }
+        for (ci, cell) in cells.enumerated() {
+            for (h, idle) in cell.agents.enumerated() {
+                let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
+                if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
+                for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
+                    problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
                 }
             }
         }
         for (bi, b) in buckets.enumerated() {
-            let liveCount = b.heap.storage.count(where: entryIsLive)
+            let heap = bucketHeaps[bi]
+            let liveCount = heap.storage.count(where: entryIsLive)
+            let excluded = heap.storage.count(where: { entryIsLive($0) && contacts[Int($0.slot)].excludedAgent >= 0 })
+            if excluded != b.excludedLive { problems.append("bucket \(bi) counts \(b.excludedLive) barring contacts but holds \(excluded)") }
             if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
-            if let top = b.heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
-            if b.registered != !b.heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(b.heap.count) entries") }
-            if b.registered, let top = b.heap.min {
-                for (i, cell) in b.cells.enumerated() {
-                    let pos = Int(positions[Int(b.members[i])])
-                    let e = cells[Int(cell)].buckets.entries[pos]
+            if let top = heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
+            if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }
+            if b.registered, let top = heap.min {
+                for (i, cell) in bucketCells[bi].enumerated() {
+                    let pos = Int(positions[Int(bucketMembers[bi][i])])
+                    let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
                 }
             }
@@ -76,8 +88,7 @@ extension Router {
         let c = contacts[Int(slot)]
         let b = buckets[Int(signatures[Int(c.signature)].stepBuckets[Int(c.step)])]
         if b.key.target >= 0 { return b.key.target == a }
-        let ar = agents[Int(a)]
-        guard b.key.languages.intersects(ar.languages), meets(ar, b.key.requirements) else { return false }
+        guard b.key.languages.intersects(agents[Int(a)].languages), meets(a, b.key.requirements) else { return false }
         return !(c.excludedAgent == a && now < c.excludedUntil)
     }
 

@@ -46,34 +46,57 @@ extension Router {
             refreshAgentIndex(slot)
         } else {
             slot = Int32(agents.count)
-            agents.append(AgentRecord(id: profile.id, order: nextAgentOrder))
+            agents.append(AgentRecord(order: nextAgentOrder))
+            agentIDs.append(profile.id)
+            agentActive.append([])
+            agentCells.append([])
+            agentCellLevels.append([])
+            agentQueueCells.append([])
+            agentQueueMasks.append([])
+            levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
         }
         let ai = Int(slot)
-        let maxSkill = Int(skillIDs.map(\.0).max() ?? 0)
-        var levels = [UInt8](repeating: 0, count: maxSkill + 1)
-        for (s, l) in skillIDs { levels[Int(s)] = UInt8(l) }
+        growLevelTable(toHold: Int(skillIDs.map(\.0).max() ?? 0) + 1)
+        for s in 0..<levelStride { levelTable[ai * levelStride + s] = 0 }
+        for (s, l) in skillIDs { levelTable[ai * levelStride + Int(s)] = UInt8(l) }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []
+        var queueCells: [Int32] = []
+        var queueMasks: [UInt64] = []
+        func levelMask(_ level: Int) -> UInt64 {
+            let perChannel = (UInt64(1) << UInt64(max(1, level))) - 1
+            return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
+        }
+        let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
         for l in langIDs {
-            cellList.append(cellFor(language: l, skill: 0))
+            let anyCell = cellFor(language: l, skillA: 0)
+            cellList.append(anyCell)
             cellLevels.append(0)
-            for (s, level) in skillIDs {
-                cellList.append(cellFor(language: l, skill: s))
+            queueCells.append(anyCell)
+            queueMasks.append(levelMask(1))
+            for (i, (s, level)) in sortedSkills.enumerated() {
+                let single = cellFor(language: l, skillA: s)
+                cellList.append(single)
                 cellLevels.append(UInt8(level))
+                queueCells.append(single)
+                queueMasks.append(levelMask(level))
+                for (s2, _) in sortedSkills[(i + 1)...] {
+                    queueCells.append(cellFor(language: l, skillA: s, skillB: s2))
+                    queueMasks.append(levelMask(level))
+                }
             }
         }
-        agents[ai].levels = levels
+        agentQueueCells[ai] = queueCells
+        agentQueueMasks[ai] = queueMasks
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
-        agents[ai].cells = cellList
-        agents[ai].cellLevels = cellLevels
-        agents[ai].members = Array(repeating: -1, count: cellList.count)
+        agentCells[ai] = cellList
+        agentCellLevels[ai] = cellLevels
         agents[ai].status = .available
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now
-        refreshAgentIndex(slot)
         noteState(slot, events: &events)
         fill(slot, now: now, events: &events)
     }
@@ -93,7 +116,6 @@ extension Router {
             if agents[Int(slot)].status != .available { agents[Int(slot)].idleSince = now }
             agents[Int(slot)].status = .available
             agents[Int(slot)].missedInARow = 0
-            refreshAgentIndex(slot)
             noteState(slot, events: &events)
             fill(slot, now: now, events: &events)
         }
@@ -111,8 +133,8 @@ extension Router {
         agents[ai].epoch &+= 1
         refreshAgentIndex(slot)
         var i = 0
-        while i < agents[ai].active.count {
-            let c = agents[ai].active[i]
+        while i < agentActive[ai].count {
+            let c = agentActive[ai][i]
             if contacts[Int(c)].phase == .offered {
                 returnOffer(c, from: slot, expired: true, countMissed: false, now: now, events: &events)
             } else {
@@ -210,7 +232,6 @@ extension Router {
         } else {
             agents[Int(a)].load -= cost
         }
-        refreshAgentIndex(a)
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
     }
@@ -258,7 +279,6 @@ extension Router {
         if policy.reofferCooldown > .zero, contacts[si].phase == .waiting {
             schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: contact.rawValue, units: 0)
         }
-        refreshAgentIndex(a)
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
     }
@@ -308,11 +328,10 @@ extension Router {
             detach(slot, from: a)
             agents[Int(a)].load -= Int32(policy.capacityCost[c.channel])
             release(slot)
-            refreshAgentIndex(a)
             noteState(a, events: &events)
             fill(a, now: now, events: &events)
         case .assigned:
-            throw .failedPrecondition("\(contact) is assigned to \(agents[Int(c.agent)].id); complete it instead")
+            throw .failedPrecondition("\(contact) is assigned to \(agentIDs[Int(c.agent)]); complete it instead")
         case .free:
             throw .notFound("\(contact) is not known to routing", field: "contact_id")
         }
@@ -340,6 +359,7 @@ extension Router {
             case .cooldown:
                 let slot = t.slot
                 contacts[Int(slot)].excludedAgent = -1
+                buckets[Int(contacts[Int(slot)].bucket)].excludedLive -= 1
                 if let choice = findAgent(for: slot, rule: .cooldownEnded, now: at) {
                     removeWaiting(slot, now: at, departed: true)
                     makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: at, events: &events)
@@ -349,8 +369,7 @@ extension Router {
                 agents[Int(a)].load -= t.units
                 agents[Int(a)].wrapUpUnits -= t.units
                 agents[Int(a)].wrapUpCount -= 1
-                if agents[Int(a)].status == .available && agents[Int(a)].active.isEmpty { agents[Int(a)].idleSince = at }
-                refreshAgentIndex(a)
+                if agents[Int(a)].status == .available && agents[Int(a)].activeCount == 0 { agents[Int(a)].idleSince = at }
                 noteState(a, events: &events)
                 fill(a, now: at, events: &events)
             }
@@ -426,8 +445,14 @@ extension Router {
         let si = Int(slot)
         let step = stepFor(slot, now: now)
         contacts[si].step = Int32(step)
-        contacts[si].bucket = signatures[Int(contacts[si].signature)].stepBuckets[step]
-        if let choice = findAgent(for: slot, rule: rule, now: now) {
+        let b = signatures[Int(contacts[si].signature)].stepBuckets[step]
+        contacts[si].bucket = b
+        if contacts[si].excludedAgent >= 0 && now >= contacts[si].excludedUntil { contacts[si].excludedAgent = -1 }
+        // If a contact with the same requirements already waits and bars no agent, then (by the
+        // invariant that no available agent with room sits beside a contact it may take) no idle
+        // agent can take this one either: skip the search.
+        let mustSearch = buckets[Int(b)].live <= buckets[Int(b)].excludedLive
+        if mustSearch, let choice = findAgent(for: slot, rule: rule, now: now) {
             makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: now, events: &events)
             return
         }
@@ -443,7 +468,9 @@ extension Router {
         }
     }
 
-    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent]) {
+    /// Offers a contact to an agent. `refresh: false` leaves the agent's index entry for the caller
+    /// to update once after several offers (freed capacity filling up).
+    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
         let si = Int(slot)
         let channel = contacts[si].channel
         let expires = now + policy.offerTimeout[channel]
@@ -453,27 +480,30 @@ extension Router {
         contacts[si].version &+= 1
         let ai = Int(a)
         agents[ai].load += Int32(policy.capacityCost[channel])
-        agents[ai].active.append(slot)
+        agentActive[ai].append(slot)
+        agents[ai].activeCount += 1
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
-        refreshAgentIndex(a)
+        if refresh { refreshAgentIndex(a) }
         schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
-        events.append(.offered(Offer(contact: contacts[si].id, agent: agents[ai].id, channel: channel, expiresAt: expires, explanation: explanation)))
+        events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
 
-    /// Capacity freed: the agent takes the first eligible waiting contacts in order until full.
+    /// Capacity freed: the agent takes the first eligible waiting contacts in order until full, then
+    /// its index entry is brought up to date (once).
     mutating func fill(_ a: Int32, now: Instant, events: inout [RoutingEvent]) {
-        while isRoutable(agents[Int(a)]) {
+        defer { refreshAgentIndex(a) }
+        while isRoutable(a) {
             guard let (slot, considered) = findContact(for: a, now: now) else { return }
             removeWaiting(slot, now: now, departed: true)
             let c = contacts[Int(slot)]
             var top = TopCandidates()
-            top.offer(ScoredAgent(agent: agents[Int(a)].id, score: score(a, contact: c, now: now)))
+            top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now)))
             let exp = Explanation(
                 rule: .bestWaitingContact, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
                 waited: now - c.arrivedAt, considered: considered, candidates: top)
-            makeOffer(slot, to: a, explanation: exp, now: now, events: &events)
+            makeOffer(slot, to: a, explanation: exp, now: now, events: &events, refresh: false)
         }
     }
 
@@ -485,7 +515,7 @@ extension Router {
         let id = contacts[si].id
         detach(slot, from: a)
         agents[ai].load -= Int32(policy.capacityCost[contacts[si].channel])
-        events.append(expired ? .offerExpired(id, agent: agents[ai].id) : .offerDeclined(id, agent: agents[ai].id))
+        events.append(expired ? .offerExpired(id, agent: agentIDs[ai]) : .offerDeclined(id, agent: agentIDs[ai]))
         if countMissed {
             agents[ai].missedInARow += 1
             if policy.missedOffersToAway > 0 && Int(agents[ai].missedInARow) >= policy.missedOffersToAway && agents[ai].status == .available {
@@ -512,9 +542,10 @@ extension Router {
     /// Drops a contact from its agent's active list and offer count (units are the caller's business).
     mutating func detach(_ slot: Int32, from a: Int32) {
         let ai = Int(a)
-        if let i = agents[ai].active.firstIndex(of: slot) {
-            agents[ai].active.swapAt(i, agents[ai].active.count - 1)
-            agents[ai].active.removeLast()
+        if let i = agentActive[ai].firstIndex(of: slot) {
+            agentActive[ai].swapAt(i, agentActive[ai].count - 1)
+            agentActive[ai].removeLast()
+            agents[ai].activeCount -= 1
         }
         if contacts[Int(slot)].phase == .offered { agents[ai].offeredCount -= 1 }
     }
@@ -532,7 +563,7 @@ extension Router {
         switch a.status {
         case .offline: return .offline
         case .away: return .away
-        case .available: return a.active.isEmpty && a.wrapUpCount > 0 ? .wrapUp : .available
+        case .available: return a.activeCount == 0 && a.wrapUpCount > 0 ? .wrapUp : .available
         }
     }
 
@@ -540,7 +571,7 @@ extension Router {
         let ai = Int(a)
         let s = shownState(agents[ai])
         if s != agents[ai].shownState {
-            events.append(.agentStateChanged(agents[ai].id, from: agents[ai].shownState, to: s))
+            events.append(.agentStateChanged(agentIDs[ai], from: agents[ai].shownState, to: s))
             agents[ai].shownState = s
         }
     }

@@ -28,6 +28,20 @@ public struct Router: Sendable {
 
     var agentIndex: [AgentID: Int32] = [:]
     var agents: [AgentRecord] = []
+    // Per-agent storage kept apart from `agents` so hot reads copy nothing reference-counted.
+    var agentIDs: [AgentID] = []
+    /// Contacts offered or assigned to each agent (slots).
+    var agentActive: [[Int32]] = []
+    /// The cells each agent is filed in while idle, and the level of each cell's skill.
+    var agentCells: [[Int32]] = []
+    var agentCellLevels: [[UInt8]] = []
+    /// Every cell whose queues an agent could serve (language × up to two of its skills), and for
+    /// each the queue heaps (channel × level) its skill level allows.
+    var agentQueueCells: [[Int32]] = []
+    var agentQueueMasks: [[UInt64]] = []
+    /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
+    var levelTable: [UInt8] = []
+    var levelStride = 8
     var nextAgentOrder: UInt64 = 0
 
     var contactIndex: [ContactID: Int32] = [:]
@@ -38,9 +52,19 @@ public struct Router: Sendable {
     var signatures: [Signature] = []
     var bucketIndex: [BucketKey: Int32] = [:]
     var buckets: [Bucket] = []
+    var bucketHeaps: [BinaryHeap<WaitingEntry>] = []
+    /// One cell per language a bucket accepts, and its membership in each while non-empty.
+    var bucketCells: [[Int32]] = []
+    var bucketMembers: [[Int32]] = []
+    /// The cells searched for idle agents for each bucket (one per language, its most demanding skill).
+    var bucketAgentCells: [[Int32]] = []
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
+    /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
+    /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
+    var cellNonEmpty: [UInt64] = []
+    var queueTops: [OrderKey] = []
     /// Heap index of each membership (an agent or bucket filed in one cell); -1 when free.
     var positions: [Int32] = []
     var freeMembers: [Int32] = []
@@ -50,10 +74,13 @@ public struct Router: Sendable {
 
     let steps: [StepRule]
     let minimumCost: Int32
+    /// The distinct channel costs, ascending: the spare-capacity classes of the idle-agent heaps.
+    let classCosts: [Int32]
 
     // Scratch space reused across calls so decisions allocate nothing.
     var frontier: [Int32] = []
-    var stack: [Int32] = []
+    var search: [FrontierEntry] = []
+    var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
 
@@ -71,8 +98,22 @@ public struct Router: Sendable {
         }
         self.steps = rules
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
+        self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
         frontier.reserveCapacity(256)
-        stack.reserveCapacity(256)
+        search.reserveCapacity(256)
+        agentSearch.reserveCapacity(256)
+    }
+
+    /// Sizes the tables for this many contacts in flight (waiting, offered or assigned) and agents,
+    /// so a simulation or a large centre does not pay for growing them during a run.
+    public mutating func reserveCapacity(contacts contactCount: Int, agents agentCount: Int) {
+        contactIndex.reserveCapacity(contactCount)
+        contacts.reserveCapacity(contactCount)
+        freeContactSlots.reserveCapacity(contactCount)
+        timers.storage.reserveCapacity(2 * contactCount)
+        agentIndex.reserveCapacity(agentCount)
+        agents.reserveCapacity(agentCount)
+        agentIDs.reserveCapacity(agentCount)
     }
 
     // MARK: - Queries
@@ -98,8 +139,8 @@ public struct Router: Sendable {
         let c = contacts[Int(slot)]
         switch c.phase {
         case .waiting: return .waiting(step: Int(c.step))
-        case .offered: return .offered(to: agents[Int(c.agent)].id, expiresAt: c.expiresAt)
-        case .assigned: return .assigned(to: agents[Int(c.agent)].id)
+        case .offered: return .offered(to: agentIDs[Int(c.agent)], expiresAt: c.expiresAt)
+        case .assigned: return .assigned(to: agentIDs[Int(c.agent)])
         case .free: return nil
         }
     }
@@ -113,7 +154,7 @@ public struct Router: Sendable {
         let b = buckets[Int(c.bucket)]
         let mine = WaitingEntry(key: c.orderKey, id: c.id.rawValue, slot: slot, version: c.version)
         var ahead = 0
-        for e in b.heap.storage where e < mine && contacts[Int(e.slot)].version == e.version && contacts[Int(e.slot)].id.rawValue == e.id {
+        for e in bucketHeaps[Int(c.bucket)].storage where e < mine && contacts[Int(e.slot)].version == e.version && contacts[Int(e.slot)].id.rawValue == e.id {
             ahead += 1
         }
         var estimate: Span? = nil
@@ -128,8 +169,8 @@ public struct Router: Sendable {
         guard let slot = agentIndex[id] else { return nil }
         let a = agents[Int(slot)]
         return AgentSnapshot(
-            id: a.id, state: a.shownState, capacity: Int(a.capacity), load: Int(a.load),
-            offered: Int(a.offeredCount), assigned: a.active.count - Int(a.offeredCount),
+            id: id, state: a.shownState, capacity: Int(a.capacity), load: Int(a.load),
+            offered: Int(a.offeredCount), assigned: Int(a.activeCount - a.offeredCount),
             missedOffersInARow: Int(a.missedInARow))
     }
 
@@ -155,6 +196,6 @@ public struct Router: Sendable {
     /// The contacts offered or assigned to an agent.
     public func contacts(of agent: AgentID) -> [ContactID] {
         guard let slot = agentIndex[agent] else { return [] }
-        return agents[Int(slot)].active.map { contacts[Int($0)].id }
+        return agentActive[Int(slot)].map { contacts[Int($0)].id }
     }
 }

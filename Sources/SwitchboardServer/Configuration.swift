@@ -31,6 +31,11 @@ extension Server {
         public var heartbeatTimeoutMilliseconds: Int32 = 30_000
         public var heartbeatTTLMilliseconds: Int32 = 30_000
 
+        /// `ZMQ_ROUTER_HANDOVER`: a client that connects with a routing id already in use (an agent
+        /// desktop reconnecting with its stable id) takes it over from the stale connection, instead
+        /// of being refused. Default true.
+        public var routerHandover = true
+
         /// Messages queued per peer in each direction (`ZMQ_SNDHWM`/`ZMQ_RCVHWM`). A reply to a peer
         /// whose queue is full is dropped and logged (the reactor never blocks on one slow peer).
         /// Default 10,000 (libzmq's is 1,000; pipelining clients and offer streams need more).
@@ -41,6 +46,11 @@ extension Server {
         /// channel and services get their turn, so a flood from one peer cannot starve shutdown or
         /// deadlines. Default 256.
         public var maxMessagesPerTurn: Int = 256
+
+        /// The most calls the reactor tracks at once: unary calls a handler answers later plus open
+        /// streams. Past it, new calls that would be tracked are refused RESOURCE_EXHAUSTED (retryable),
+        /// so no peer can grow the server's tables without bound. Default 100,000.
+        public var maxCallsInFlight: Int = 100_000
 
         /// On SIGTERM/`stop()`, how long the server waits for in-flight calls to be answered before
         /// it answers the rest UNAVAILABLE and closes. Default 5 s.

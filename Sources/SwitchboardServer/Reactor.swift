@@ -95,6 +95,7 @@ public final class Reactor {
             try control.bind(controlEndpoint)
             router = try Socket(context, type: .router)
             try router.set(.routerMandatory, true)
+            try router.set(.routerHandover, configuration.routerHandover)
             try router.set(.maxMessageSize, Int64(configuration.maxMessageSize))
             try router.set(.sendHighWaterMark, configuration.sendHighWaterMark)
             try router.set(.receiveHighWaterMark, configuration.receiveHighWaterMark)
@@ -341,10 +342,10 @@ public final class Reactor {
             guard let event = MonitorEvent(frames: frames) else { continue }
             if event.kind == .accepted {
                 metrics.connectionAccepted()
-                logger.debug("connection accepted", metadata: ["sb.remote": "\(event.endpoint)"])
+                logger.debug("connection accepted", metadata: ["sb.listener": "\(event.endpoint)"])
             } else if event.kind == .disconnected {
                 metrics.connectionClosed()
-                logger.debug("connection closed", metadata: ["sb.remote": "\(event.endpoint)"])
+                logger.debug("connection closed", metadata: ["sb.listener": "\(event.endpoint)"])
             }
         }
     }
@@ -456,6 +457,13 @@ public final class Reactor {
         }
         guard let handler = handlers[method] else {
             answerError(call, method, .notYetServed(method))
+            return
+        }
+        // Checked before the handler runs (once it has run, its work is done), for every method
+        // but Health, which is answered at once and must keep answering when the server is full.
+        if method != .healthCheck, pending.count + streams.count >= configuration.maxCallsInFlight {
+            warn(.tooManyCalls, "refused a call: too many calls in flight", peer: call.peer, ["sb.method": "\(method)"])
+            answerError(call, method, WireError(.resourceExhausted, "the server has \(pending.count + streams.count) calls in flight, its limit; retry with backoff"))
             return
         }
         let info = CallInfo(id: call, method: method, timeoutMilliseconds: timeout, deadline: deadline, received: received)

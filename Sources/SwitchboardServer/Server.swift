@@ -167,6 +167,18 @@ public final class Server: Sendable {
         }
     }
 
+    /// A server dropped while running stops at once rather than leave its thread behind.
+    deinit {
+        let running = lifecycle.withLock { state -> Bool in
+            if case .running = state { return true }
+            return false
+        }
+        if running {
+            sendControl(.stopNow)
+            exited.wait()
+        }
+    }
+
     /// Blocks until the reactor thread has finished.
     public func waitUntilStopped() {
         exited.wait()

@@ -15,6 +15,8 @@ public enum PeerTrouble: String, CaseIterable, Hashable, Sendable {
     case peerGone = "peer_gone"
     /// A reply to a peer whose queue is full (it is not reading); the reply is dropped.
     case peerNotReading = "peer_not_reading"
+    /// A call refused because the server tracks `maxCallsInFlight` already (answered RESOURCE_EXHAUSTED).
+    case tooManyCalls = "too_many_calls"
 }
 
 /// A token bucket per kind of trouble: a value-type state machine that takes `now` (monotonic

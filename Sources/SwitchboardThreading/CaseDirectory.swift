@@ -22,7 +22,10 @@ public struct CaseDirectory: Sendable {
     var identifierIndex: [Identifier: CustomerID] = [:]
     /// Email Message-ID (without angle brackets) → the case it was seen on, and the inbound contact
     /// it arrived as (nil for our own outgoing mail recorded with `recordOutgoingMessage`).
-    var messages: [String: MessageRecord] = [:]
+    var messages: [Substring: MessageRecord] = [:]
+    /// Every contact's history entry, appended in arrival order; each case links its own entries
+    /// backwards from `CaseRecord.lastEntry`, so recording a contact never allocates per case.
+    var entries: [StoredEntry] = []
     /// Idempotency key → the contact it created. Pruned after `policy.idempotencyRetention`.
     var idempotency: [String: Delivered] = [:]
     /// Keys in arrival order, for pruning; entries before `idempotencyHead` are gone.
@@ -71,7 +74,7 @@ public struct CaseDirectory: Sendable {
                     DuplicateDelivery(original: d.contact, caseID: d.caseID, customer: canonical(d.customer), matchedOn: .idempotencyKey))
             }
         }
-        var ownMessageID: String?
+        var ownMessageID: Substring?
         if let raw = input.messageID {
             guard let m = CaseDirectory.normaliseMessageID(raw) else {
                 throw .invalidArgument(
@@ -99,7 +102,7 @@ public struct CaseDirectory: Sendable {
         // 2. Customer.
         var decision = ThreadingDecision(
             contact: contact, customer: CustomerID(0), caseID: CaseID(0), rule: .newCase, isNewCustomer: false,
-            isNewCase: false, reopened: false, isAnonymous: scratch.isEmpty, matchedMessageID: nil, caseLastActive: nil,
+            isNewCase: false, reopened: false, isAnonymous: scratch.isEmpty, matchedMessage: nil, caseLastActive: nil,
             passedOver: nil, merges: [], refusedMerges: [], at: now)
         if scratch.isEmpty {
             if let ref = input.caseReference, policy.anonymousMayUseCaseReference {
@@ -127,7 +130,7 @@ public struct CaseDirectory: Sendable {
             if let (caseID, messageID) = replyTarget(input) {
                 if let ok = admit(caseID, rule: .emailReply, customer: customer, now: now, decision: &decision) {
                     chosen = ok
-                    decision.matchedMessageID = messageID
+                    decision.matchedMessage = messageID
                 }
             }
         }
@@ -165,12 +168,12 @@ public struct CaseDirectory: Sendable {
     private mutating func admit(
         _ caseID: CaseID, rule: ThreadingRule, customer: CustomerID, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
-        let c = cases[index(caseID)]
-        if c.customer != customer {
+        let i = index(caseID)
+        if cases[i].customer != customer {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .otherCustomer)
             return nil
         }
-        if let closedAt = c.closedAt, now - closedAt > policy.reopenWindow {
+        if let closedAt = cases[i].closedAt, now - closedAt > policy.reopenWindow {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .closedTooLongAgo)
             return nil
         }
@@ -179,14 +182,14 @@ public struct CaseDirectory: Sendable {
     }
 
     /// The first of In-Reply-To, then References newest first, that names a message we have seen.
-    private func replyTarget(_ input: ThreadingInput) -> (CaseID, String)? {
+    private func replyTarget(_ input: ThreadingInput) -> (CaseID, Substring)? {
         if let r = input.inReplyTo, let m = CaseDirectory.normaliseMessageID(r), let rec = messages[m] {
             return (rec.caseID, m)
         }
         for entry in input.references.reversed() {
             if entry.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 for part in entry.split(whereSeparator: \.isWhitespace).reversed() {
-                    if let m = CaseDirectory.normaliseMessageID(String(part)), let rec = messages[m] { return (rec.caseID, m) }
+                    if let m = CaseDirectory.normaliseMessageID(part), let rec = messages[m] { return (rec.caseID, m) }
                 }
             } else if let m = CaseDirectory.normaliseMessageID(entry), let rec = messages[m] {
                 return (rec.caseID, m)
@@ -201,22 +204,22 @@ public struct CaseDirectory: Sendable {
     private func openOrRecentCase(
         of customer: CustomerID, topic: String?, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
-        let record = customers[index(customer)]
+        let ci = index(customer)
         var best: CaseID?
         var bestActivity = Instant(microseconds: .min)
-        for id in record.openCases {
-            let c = cases[index(id)]
-            if now - c.lastActivity > policy.openCaseWindow {
+        for id in customers[ci].openCases {
+            let lastActivity = cases[index(id)].lastActivity
+            if now - lastActivity > policy.openCaseWindow {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .inactiveTooLong) }
                 continue
             }
-            if let topic, let other = c.topic, topic != other {
+            if let topic, let other = cases[index(id)].topic, topic != other {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .differentTopic) }
                 continue
             }
-            if c.lastActivity > bestActivity {
+            if lastActivity > bestActivity {
                 best = id
-                bestActivity = c.lastActivity
+                bestActivity = lastActivity
             }
         }
         if let best {
@@ -225,11 +228,11 @@ public struct CaseDirectory: Sendable {
             if decision.passedOver?.rule == .openCase { decision.passedOver = nil }
             return best
         }
-        for id in record.recentlyClosed.reversed() {
-            let c = cases[index(id)]
-            guard let closedAt = c.closedAt else { continue }
+        if customers[ci].recentlyClosed.isEmpty { return nil }
+        for id in customers[ci].recentlyClosed.reversed() {
+            guard let closedAt = cases[index(id)].closedAt else { continue }
             if now - closedAt > policy.reopenWindow { break }
-            if let topic, let other = c.topic, topic != other {
+            if let topic, let other = cases[index(id)].topic, topic != other {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .reopened, why: .differentTopic) }
                 continue
             }
@@ -249,10 +252,13 @@ public struct CaseDirectory: Sendable {
         // Common case first: identifiers all unknown or all of one customer, no allocation.
         var first: CustomerID?
         var several = false
+        var unknown = 0
         for id in scratch {
             if let c = identifierIndex[id] {
-                if let f = first, f != c { several = true; break }
+                if let f = first, f != c { several = true }
                 first = c
+            } else {
+                unknown += 1
             }
         }
         let customer: CustomerID
@@ -264,8 +270,8 @@ public struct CaseDirectory: Sendable {
             customer = newCustomer(at: now)
             decision.isNewCustomer = true
         }
-        for id in scratch where identifierIndex[id] == nil {
-            attach(id, to: customer)
+        if unknown > 0 {
+            for id in scratch where identifierIndex[id] == nil { attach(id, to: customer) }
         }
         decision.customer = customer
     }
@@ -320,16 +326,20 @@ public struct CaseDirectory: Sendable {
         let a = index(absorbed)
         let s = index(survivor)
         let moved = customers[a]
-        for id in moved.identifiers { identifierIndex[id] = survivor }
-        for c in moved.allCases { cases[index(c)].customer = survivor }
-        customers[s].identifiers.append(contentsOf: moved.identifiers)
+        for id in moved.identifiers {
+            identifierIndex[id] = survivor
+            customers[s].identifiers.append(id)
+        }
+        for c in casesOf(absorbed) {
+            cases[index(c)].customer = survivor
+            cases[index(c)].previousOfCustomer = customers[s].lastCase
+            customers[s].lastCase = c
+        }
         customers[s].kindMask |= moved.kindMask
-        customers[s].openCases.append(contentsOf: moved.openCases)
-        customers[s].allCases.append(contentsOf: moved.allCases)
-        customers[s].allCases.sort()
-        var closed = customers[s].recentlyClosed + moved.recentlyClosed
+        for c in moved.openCases { customers[s].openCases.append(c) }
+        var closed = Array(customers[s].recentlyClosed) + Array(moved.recentlyClosed)
         closed.sort { (cases[index($0)].closedAt ?? .zero) < (cases[index($1)].closedAt ?? .zero) }
-        customers[s].recentlyClosed = Array(closed.suffix(CaseDirectory.recentlyClosedLimit))
+        customers[s].recentlyClosed = SmallList(closed.suffix(CaseDirectory.recentlyClosedLimit))
         customers[s].absorbed.append(absorbed)
         customers[s].absorbed.append(contentsOf: moved.absorbed)
         customers[a] = CustomerRecord(createdAt: moved.createdAt)
@@ -355,13 +365,14 @@ public struct CaseDirectory: Sendable {
 
     private mutating func newCase(for customer: CustomerID, input: ThreadingInput, contact: ContactID, now: Instant) -> CaseID {
         var record = CaseRecord(customer: customer, topic: input.topic, openedAt: now)
-        record.history.append(CaseDirectory.entry(input, contact: contact, now: now))
         record.channelMask = 1 << UInt8(input.channel.index)
+        let c = index(customer)
+        record.previousOfCustomer = customers[c].lastCase
         cases.append(record)
         let id = CaseID(UInt64(cases.count))
-        let c = index(customer)
+        appendEntry(input, contact: contact, to: id, now: now)
         customers[c].openCases.append(id)
-        customers[c].allCases.append(id)
+        customers[c].lastCase = id
         return id
     }
 
@@ -374,7 +385,7 @@ public struct CaseDirectory: Sendable {
         cases[i].lastActivity = now
         cases[i].channelMask |= 1 << UInt8(input.channel.index)
         if cases[i].topic == nil, let topic = input.topic { cases[i].topic = topic }
-        cases[i].history.append(CaseDirectory.entry(input, contact: contact, now: now))
+        appendEntry(input, contact: contact, to: caseID, now: now)
     }
 
     private mutating func reopen(_ caseID: CaseID, at now: Instant) {
@@ -401,10 +412,25 @@ public struct CaseDirectory: Sendable {
         }
     }
 
-    static func entry(_ input: ThreadingInput, contact: ContactID, now: Instant) -> HistoryEntry {
-        HistoryEntry(
+    private mutating func appendEntry(_ input: ThreadingInput, contact: ContactID, to caseID: CaseID, now: Instant) {
+        let i = index(caseID)
+        let entry = HistoryEntry(
             contact: contact, channel: input.channel, at: now, subject: input.subject, topic: input.topic, agent: nil,
             handledAt: nil, outcome: .pending, endedAt: nil)
+        entries.append(StoredEntry(entry: entry, previous: cases[i].lastEntry))
+        cases[i].lastEntry = entries.count - 1
+        cases[i].contactCount += 1
+    }
+
+    /// The customer's cases, newest first (following the per-customer links).
+    func casesOf(_ customer: CustomerID) -> [CaseID] {
+        var out: [CaseID] = []
+        var c = customers[index(customer)].lastCase
+        while c.rawValue != 0 {
+            out.append(c)
+            c = cases[index(c)].previousOfCustomer
+        }
+        return out
     }
 
     // MARK: - After threading
@@ -413,8 +439,8 @@ public struct CaseDirectory: Sendable {
     /// `lastHandler(of:)` returns the agent for routing affinity.
     public mutating func recordHandled(contact: ContactID, case caseID: CaseID, agent: AgentID, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
-        cases[c].history[e].agent = agent
-        cases[c].history[e].handledAt = now
+        entries[e].entry.agent = agent
+        entries[e].entry.handledAt = now
         cases[c].lastHandler = agent
         cases[c].lastHandledAt = now
         if now > cases[c].lastActivity { cases[c].lastActivity = now }
@@ -424,8 +450,8 @@ public struct CaseDirectory: Sendable {
     /// it reopens it within the reopen window); `unresolved` and `abandoned` leave it open.
     public mutating func recordOutcome(contact: ContactID, case caseID: CaseID, outcome: ContactOutcome, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
-        cases[c].history[e].outcome = outcome
-        cases[c].history[e].endedAt = now
+        entries[e].entry.outcome = outcome
+        entries[e].entry.endedAt = now
         if now > cases[c].lastActivity { cases[c].lastActivity = now }
         if outcome.closesCase { close(caseID, at: now) }
     }
@@ -455,10 +481,12 @@ public struct CaseDirectory: Sendable {
     private func locate(_ contact: ContactID, in caseID: CaseID) throws(SwitchboardError) -> (Int, Int) {
         guard isKnown(caseID) else { throw .notFound("case \(caseID) does not exist", field: "caseId") }
         let c = index(caseID)
-        guard let e = cases[c].history.lastIndex(where: { $0.contact == contact }) else {
-            throw .notFound("\(contact) is not part of \(caseID)", field: "contactId")
+        var e = cases[c].lastEntry
+        while e >= 0 {
+            if entries[e].entry.contact == contact { return (c, e) }
+            e = entries[e].previous
         }
-        return (c, e)
+        throw .notFound("\(contact) is not part of \(caseID)", field: "contactId")
     }
 
     // MARK: - Queries
@@ -486,7 +514,8 @@ public struct CaseDirectory: Sendable {
         guard isKnown(id) else { return nil }
         let live = canonical(id)
         let r = customers[index(live)]
-        return CustomerSummary(id: live, identifiers: r.identifiers, cases: r.allCases, absorbed: r.absorbed, createdAt: r.createdAt)
+        return CustomerSummary(
+            id: live, identifiers: Array(r.identifiers), cases: casesOf(live).sorted(), absorbed: r.absorbed, createdAt: r.createdAt)
     }
 
     /// A case, or nil for an unknown id.
@@ -497,12 +526,19 @@ public struct CaseDirectory: Sendable {
         for ch in Channel.allCases where c.channelMask & (1 << UInt8(ch.index)) != 0 { channels.insert(ch) }
         return CaseSummary(
             id: id, customer: c.customer, status: c.status, topic: c.topic, openedAt: c.openedAt, lastActivity: c.lastActivity,
-            closedAt: c.closedAt, reopenCount: Int(c.reopenCount), channels: channels, contactCount: c.history.count)
+            closedAt: c.closedAt, reopenCount: Int(c.reopenCount), channels: channels, contactCount: Int(c.contactCount))
     }
 
     /// The case's contacts, oldest first (empty for an unknown case).
     public func history(of caseID: CaseID) -> [HistoryEntry] {
-        isKnown(caseID) ? cases[index(caseID)].history : []
+        guard isKnown(caseID) else { return [] }
+        var out: [HistoryEntry] = []
+        var e = cases[index(caseID)].lastEntry
+        while e >= 0 {
+            out.append(entries[e].entry)
+            e = entries[e].previous
+        }
+        return out.reversed()
     }
 
     /// The agent who last handled a contact on the case, and when.
@@ -516,7 +552,7 @@ public struct CaseDirectory: Sendable {
     /// The customer's open cases.
     public func openCases(of customer: CustomerID) -> [CaseID] {
         guard isKnown(customer) else { return [] }
-        return customers[index(canonical(customer))].openCases
+        return Array(customers[index(canonical(customer))].openCases)
     }
 
     /// The subject tag for a case, for outgoing email.
@@ -529,17 +565,16 @@ public struct CaseDirectory: Sendable {
     @inline(__always) func isKnown(_ id: CaseID) -> Bool { id.rawValue >= 1 && id.rawValue <= UInt64(cases.count) }
     @inline(__always) func isKnown(_ id: CustomerID) -> Bool { id.rawValue >= 1 && id.rawValue <= UInt64(customers.count) }
 
-    /// A Message-ID without whitespace and angle brackets, or nil when nothing is left or it is too long.
-    static func normaliseMessageID(_ raw: String) -> String? {
-        let u = raw.utf8
-        if let f = u.first, let l = u.last, f != 0x3C, l != 0x3E, f > 0x20, l > 0x20, u.count <= maxMessageIDLength {
-            return raw
-        }
-        var s = IdentifierNormaliser.trimmed(raw)
-        if s.first == "<" { s = s.dropFirst() }
-        if s.last == ">" { s = s.dropLast() }
+    /// A Message-ID without surrounding whitespace and angle brackets, or nil when nothing is left,
+    /// it holds whitespace or it is too long. A slice of the input: no allocation.
+    static func normaliseMessageID<S: StringProtocol>(_ raw: S) -> Substring? where S.SubSequence == Substring {
+        var s = raw[...]
+        while let f = s.utf8.first, f <= 0x20 { s = s.dropFirst() }
+        while let l = s.utf8.last, l <= 0x20 { s = s.dropLast() }
+        if s.utf8.first == 0x3C { s = s.dropFirst() }
+        if s.utf8.last == 0x3E { s = s.dropLast() }
         if s.isEmpty || s.utf8.count > maxMessageIDLength || s.utf8.contains(where: { $0 <= 0x20 }) { return nil }
-        return String(s)
+        return s
     }
 
     private mutating func pruneIdempotency(now: Instant) {
@@ -559,13 +594,14 @@ public struct CaseDirectory: Sendable {
 }
 
 struct CustomerRecord: Sendable {
-    var identifiers: [Identifier] = []
+    var identifiers = SmallList<Identifier>()
     /// Bit per `IdentifierKind` the customer holds (for the `ifNoConflict` merge rule).
     var kindMask: UInt8 = 0
-    var openCases: [CaseID] = []
+    var openCases = SmallList<CaseID>()
     /// Most recently closed last, at most `recentlyClosedLimit`.
-    var recentlyClosed: [CaseID] = []
-    var allCases: [CaseID] = []
+    var recentlyClosed = SmallList<CaseID>()
+    /// The newest case; older ones follow `CaseRecord.previousOfCustomer`. 0 when none.
+    var lastCase = CaseID(0)
     var absorbed: [CustomerID] = []
     var mergedInto: CustomerID?
     var createdAt: Instant
@@ -582,7 +618,11 @@ struct CaseRecord: Sendable {
     var closedAt: Instant?
     var reopenCount: Int32 = 0
     var channelMask: UInt8 = 0
-    var history: [HistoryEntry] = []
+    /// Index in `entries` of the newest contact (-1 none); older ones follow `StoredEntry.previous`.
+    var lastEntry = -1
+    var contactCount: Int32 = 0
+    /// The same customer's previous case (0 none).
+    var previousOfCustomer = CaseID(0)
     var lastHandler: AgentID?
     var lastHandledAt: Instant?
 
@@ -592,6 +632,11 @@ struct CaseRecord: Sendable {
         self.openedAt = openedAt
         self.lastActivity = openedAt
     }
+}
+
+struct StoredEntry: Sendable {
+    var entry: HistoryEntry
+    var previous: Int
 }
 
 struct MessageRecord: Sendable {

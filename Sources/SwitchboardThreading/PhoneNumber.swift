@@ -104,7 +104,7 @@ enum PhoneNumberNormaliser {
         var bytes = Substring(raw).utf8[...]
         // Drop a tel: scheme.
         while let f = bytes.first, f == 0x20 || f == 0x09 { bytes = bytes.dropFirst() }
-        if bytes.count >= 4, bytes.prefix(4).map({ $0 | 0x20 }) == Array("tel:".utf8) { bytes = bytes.dropFirst(4) }
+        if bytes.count >= 4, zip(bytes.prefix(4), "tel:".utf8).allSatisfy({ $0 | 0x20 == $1 }) { bytes = bytes.dropFirst(4) }
         var i = bytes.startIndex
         while i < bytes.endIndex {
             let b = bytes[i]
@@ -159,7 +159,11 @@ enum PhoneNumberNormaliser {
                     "\(field) '\(raw)' is not a valid \(defaultCountry.isoCode) number (\(national.count) digits after the trunk prefix; expected \(lengths(defaultCountry))); write it with + and the country code",
                     field: field)
             }
-            international = ArraySlice(Array(defaultCountry.callingCode.utf8) + national)
+            var joined: [UInt8] = []
+            joined.reserveCapacity(16)
+            joined.append(contentsOf: defaultCountry.callingCode.utf8)
+            joined.append(contentsOf: national)
+            international = joined[...]
         }
         // A written-out trunk prefix after the calling code ("+44 020...") is dropped.
         if let country = PhoneCountry.forInternational(international) {
@@ -173,17 +177,23 @@ enum PhoneNumberNormaliser {
                     "\(field) '\(raw)' is not a valid +\(country.callingCode) (\(country.isoCode)) number: \(national.count) digits after the country code, expected \(lengths(country))",
                     field: field)
             }
-            international = ArraySlice(Array(country.callingCode.utf8) + national)
+            if national.count != international.count - country.callingCode.utf8.count {
+                var joined: [UInt8] = []
+                joined.reserveCapacity(16)
+                joined.append(contentsOf: country.callingCode.utf8)
+                joined.append(contentsOf: national)
+                international = joined[...]
+            }
         }
         guard international.first != 0x30, (7...15).contains(international.count) else {
             throw .invalidArgument(
                 "\(field) '\(raw)' is not a valid international number: E.164 needs 7 to 15 digits after '+', not starting with 0",
                 field: field)
         }
-        var out = "+"
-        out.reserveCapacity(16)
-        out.unicodeScalars.append(contentsOf: international.map { Unicode.Scalar($0) })
-        return out
+        var e164: [UInt8] = [0x2B]
+        e164.reserveCapacity(16)
+        e164.append(contentsOf: international)
+        return String(decoding: e164, as: UTF8.self)
     }
 
     /// True when `raw` is already E.164 that this normaliser would return unchanged: the hot path

@@ -158,7 +158,9 @@ public struct ThreadingDecision: Hashable, Sendable, CustomStringConvertible {
     /// The contact carried no identifiers.
     public var isAnonymous: Bool
     /// For `emailReply`: the message id that matched.
-    public var matchedMessageID: String?
+    public var matchedMessageID: String? { matchedMessage.map(String.init) }
+    /// The match as a slice of the input header (no allocation on the hot path).
+    var matchedMessage: Substring?
     /// For `openCase` / `reopened`: when the case was last active or closed.
     public var caseLastActive: Instant?
     /// A case a rule pointed at that the contact did not join (see `PassedOverCase.Why`).

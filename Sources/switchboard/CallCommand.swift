@@ -58,7 +58,11 @@ struct CallCommand: ParsableCommand {
         }
 
         do {
-            let client = try Client(endpoint: server)
+            var configuration = Client.Configuration()
+            if let timeout, timeout > 0 {
+                configuration.connectTimeoutMilliseconds = Int32(clamping: timeout)
+            }
+            let client = try Client(endpoint: server, configuration: configuration)
             switch wireMethod.shape {
             case .unary:
                 let reply = try client.call(wireMethod.path, body: body, timeoutMilliseconds: timeout ?? 5_000)

@@ -45,7 +45,7 @@ struct ErlangCommand: ParsableCommand {
     func run() throws {
         do {
             try execute()
-        } catch let error as SwitchboardError {
+        } catch {
             throw ValidationError(error.message)
         }
     }

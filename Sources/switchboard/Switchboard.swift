@@ -13,6 +13,7 @@ struct Switchboard: ParsableCommand {
             CallCommand.self,
             ErlangCommand.self,
             SimulateCommand.self,
+            StaffingCommand.self,
         ]
     )
 }

@@ -193,7 +193,8 @@ import Testing
         try h.complete(second, "a")
         // `third` took the agent; the line moved once a minute, so a new contact first in line waits ~60 s.
         #expect(h.offeredTo(third) == "a")
-        let p = try #require(h.router.position(of: try h.push()))
+        let fourth = try h.push()
+        let p = try #require(h.router.position(of: fourth))
         #expect(p.position == 1)
         #expect(p.estimatedWait == .seconds(60))
     }

@@ -246,6 +246,52 @@ import ZeroMQ
         #expect(fixture.logs.warnings(trouble: .peerGone).count == 1)
     }
 
+    /// Calls the reactor must track (deferred answers, open streams) are bounded: past the limit a
+    /// new one is refused RESOURCE_EXHAUSTED, and Health is still answered.
+    @Test func callsInFlightAreBounded() throws {
+        let fixture = try TestServer { $0.maxCallsInFlight = 2 }
+        defer { fixture.shutdown() }
+        let client = try fixture.client()
+        try client.send(WireMethod.statsGetStats.path, body: [])
+        try client.send(WireMethod.statsGetStats.path, body: [])
+        let third = try client.send(WireMethod.statsGetStats.path, body: [])
+        let refused = try #require(try client.reply(to: third))
+        #expect(refused.status == .resourceExhausted)
+        #expect(try client.health().status == .serving)
+        #expect(fixture.probe.snapshot.heldCalls.count == 2)
+    }
+
+    /// A request id still in flight cannot be reused on the same connection.
+    @Test func reusingAnIDInFlightIsRefused() throws {
+        let fixture = try TestServer()
+        defer { fixture.shutdown() }
+        let client = try fixture.client()
+        let header = try headerBytes(.request(id: 77, method: WireMethod.statsGetStats.path))
+        try client.sendRaw([header, []])
+        try client.sendRaw([header, []])
+        let reply = try #require(try client.reply(to: 77))
+        #expect(reply.status == .invalidArgument)
+        #expect(reply.message.contains("already in flight"))
+    }
+
+    /// A client reconnecting with the routing id of a connection the server still holds takes it
+    /// over (ROUTER_HANDOVER): an answer owed to that routing id goes to the new connection.
+    @Test func reconnectWithTheSameRoutingIDTakesOver() throws {
+        let fixture = try TestServer()
+        defer { fixture.shutdown() }
+        let stale = try fixture.client { $0.routingID = Array("agent-desk-7".utf8) }
+        #expect(try stale.health().status == .serving)
+        let owed = try stale.send(WireMethod.statsGetStats.path, body: [])
+        #expect(fixture.probe.waitUntil { $0.heldCalls.count == 1 })
+
+        let fresh = try fixture.client { $0.routingID = Array("agent-desk-7".utf8) }
+        #expect(try fresh.health().status == .serving)
+        try fixture.poke(.replyToHeld)
+        let reply = try #require(try fresh.reply(to: owed))
+        #expect(reply.isOK)
+        #expect(try stale.receive(waitMilliseconds: 0) == nil)
+    }
+
     // MARK: - Streams
 
     /// A stream delivers elements until the client cancels it; the cancel is answered with
@@ -271,6 +317,19 @@ import ZeroMQ
         try client.cancel(id)  // a CANCEL for a stream that is gone is ignored
         #expect(try client.health().status == .serving)
         #expect(try client.receive(waitMilliseconds: 0) == nil)
+    }
+
+    /// A stream whose deadline passes is ended DEADLINE_EXCEEDED, and its handler hears why.
+    @Test func streamDeadlineEndsTheStream() throws {
+        let fixture = try TestServer()
+        defer { fixture.shutdown() }
+        let client = try fixture.client()
+        let id = try client.send(WireMethod.agentsStreamOffers.path, body: [], timeoutMilliseconds: 20)
+        let first = try #require(try client.reply(to: id))
+        #expect(first.header.kind == .streamMessage)
+        let end = try #require(try client.reply(to: id))
+        #expect(end.header.kind == .streamEnd && end.status == .deadlineExceeded)
+        #expect(fixture.probe.waitUntil { $0.closures == [.deadlineExceeded] })
     }
 
     /// The blocking stream helper hands each element over and returns the STREAM_END.

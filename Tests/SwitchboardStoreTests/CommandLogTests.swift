@@ -301,7 +301,8 @@ import Testing
     }
 
     /// A data dir that cannot be written is refused at open with an actionable unavailable error.
-    @Test func anUnwritableDataDirIsRefusedAtOpen() throws {
+    @Test(.enabled(if: geteuid() != 0 || canMakeFilesImmutable, "root needs chattr to make a directory unwritable"))
+    func anUnwritableDataDirIsRefusedAtOpen() throws {
         let parent = TemporaryDirectory()
         defer { parent.delete() }
         let dataDir = parent.path + "/data"
@@ -322,6 +323,28 @@ import Testing
             _ = try CommandLog(configuration: StoreConfiguration(dataDirectory: nested))
         }
         #expect(nestedError?.code == .unavailable)
+    }
+
+    /// A database file that cannot be written (the directory can) is refused at open as read-only.
+    @Test(.enabled(if: geteuid() != 0 || canMakeFilesImmutable, "root needs chattr to make a file unwritable"))
+    func aReadOnlyDatabaseFileIsRefusedAtOpen() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        try log.appendAndWait(testRecords(1...3))
+        log.close()
+
+        let database = directory.path + "/" + CommandLog.databaseFileName
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
+        if geteuid() == 0 { try chattr("+i", database) }
+        defer { if geteuid() == 0 { try? chattr("-i", database) } }
+
+        let error = #expect(throws: SwitchboardError.self) {
+            _ = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("storage") == true)
+        #expect(error?.cause?.hasPrefix("SQLite") == true)
     }
 
     /// A data dir path that names a file is refused.

@@ -54,7 +54,7 @@ extension CaseDirectory {
         for (i, c) in customers.enumerated() {
             let id = CustomerID(UInt64(i + 1))
             if let into = c.mergedInto {
-                if !c.identifiers.isEmpty || !c.allCases.isEmpty || !c.openCases.isEmpty { out.append("\(id) merged but owns things") }
+                if !c.identifiers.isEmpty || c.lastCase.rawValue != 0 || !c.openCases.isEmpty { out.append("\(id) merged but owns things") }
                 if customers[Int(into.rawValue) - 1].mergedInto != nil { out.append("\(id) forwards to merged \(into)") }
                 if canonical(id) != into { out.append("\(id) does not resolve to \(into)") }
                 continue
@@ -66,7 +66,7 @@ extension CaseDirectory {
             var mask: UInt8 = 0
             for ident in c.identifiers { mask |= ident.kind.bit }
             if mask != c.kindMask { out.append("\(id) kind mask \(c.kindMask) != \(mask)") }
-            for caseID in c.allCases where cases[Int(caseID.rawValue) - 1].customer != id {
+            for caseID in casesOf(id) where cases[Int(caseID.rawValue) - 1].customer != id {
                 out.append("\(caseID) listed on \(id) but owned by \(cases[Int(caseID.rawValue) - 1].customer)")
             }
             for caseID in c.openCases where !cases[Int(caseID.rawValue) - 1].status.isOpen { out.append("\(caseID) closed but in open list") }
@@ -76,7 +76,7 @@ extension CaseDirectory {
             let caseID = CaseID(UInt64(n + 1))
             let owner = customers[Int(c.customer.rawValue) - 1]
             if owner.mergedInto != nil { out.append("\(caseID) owned by merged \(c.customer)") }
-            if !owner.allCases.contains(caseID) { out.append("\(caseID) missing from \(c.customer)'s cases") }
+            if !casesOf(c.customer).contains(caseID) { out.append("\(caseID) missing from \(c.customer)'s cases") }
             if c.status.isOpen != owner.openCases.contains(caseID) { out.append("\(caseID) open=\(c.status.isOpen) vs open list") }
         }
         return out
@@ -84,6 +84,6 @@ extension CaseDirectory {
 
     /// Counts that any change would move: used to show a duplicate changes nothing.
     var fingerprint: [Int] {
-        [customers.count, cases.count, identifierIndex.count, messages.count, idempotency.count, mergeLog.count, cases.reduce(0) { $0 + $1.history.count }]
+        [customers.count, cases.count, identifierIndex.count, messages.count, idempotency.count, mergeLog.count, entries.count]
     }
 }

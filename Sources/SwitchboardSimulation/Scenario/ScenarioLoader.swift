@@ -64,8 +64,11 @@ extension Scenario {
         if intervalCount == nil {
             for (_, node) in channelDrafts {
                 var n = node
-                if var a = try? n.child("arrivals"), let per = try? a.child("per_interval"), let list = try? per.elements() {
-                    intervalCount = max(intervalCount ?? 0, list.count)
+                guard var a = try? n.child("arrivals") else { continue }
+                for key in ["per_interval", "per_hour"] {
+                    if let per = try? a.child(key), let list = try? per.elements() {
+                        intervalCount = max(intervalCount ?? 0, list.count)
+                    }
                 }
             }
         }

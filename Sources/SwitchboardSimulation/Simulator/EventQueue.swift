@@ -10,7 +10,7 @@ struct SimEvent {
         case patience
         /// The agent handling contact slot `a` finishes it.
         case completion
-        /// Wrap-up of a contact of group `a` ends, freeing `b` capacity units (occupancy bookkeeping).
+        /// Wrap-up by agent `a` ends, freeing `b` capacity units (occupancy bookkeeping).
         case wrapUpEnd
         /// Interval boundary `a`: staffing changes and the previous interval's figures close.
         case boundary

@@ -78,6 +78,8 @@ struct Replication {
         /// Rostered off while busy: away, logs out when its last contact ends.
         var leaving = false
         var active: Int32 = 0
+        /// Wrap-ups still running; a leaving agent logs out after the last one.
+        var wrappingUp: Int32 = 0
     }
 
     struct CustomerRecord {
@@ -194,13 +196,21 @@ struct Replication {
         busyUnitSeconds = Array(repeating: 0, count: intervals)
         capacityUnitSeconds = Array(repeating: 0, count: intervals)
         events.reserveCapacity(64)
+        // Reserve the contact table for the expected arrivals (+10%), so a million-contact run does
+        // not copy it on every doubling.
+        var expected = 0.0
+        for load in scenario.channels {
+            let perHour = load.ratePerHour.prefix(intervals).reduce(0, +) / Double(max(1, min(intervals, load.ratePerHour.count)))
+            expected += perHour * (Double(horizonEnd) / 3_600_000_000)
+        }
+        records.reserveCapacity(min(50_000_000, Int(expected * 1.1) + 1024))
     }
 
     // MARK: The loop
 
     mutating func execute() throws(SwitchboardError) -> ReplicationResult {
         // Roster for the warm-up is the first interval's; boundaries change it from there.
-        applyStaffing(interval: 0, at: 0)
+        try applyStaffing(interval: 0, at: 0)
         for i in 0..<intervals {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
@@ -237,12 +247,17 @@ struct Replication {
                 try complete(slot: Int(e.a), at: e.time)
             case .wrapUpEnd:
                 busyUnits -= Int(e.b)
+                let a = Int(e.a)
+                agents[a].wrappingUp -= 1
+                if agents[a].leaving && agents[a].active == 0 && agents[a].wrappingUp == 0 {
+                    try logout(a, at: e.time)
+                }
             case .boundary:
                 let i = Int(e.a)
                 if i < intervals {
                     currentInterval = Int32(i)
                     for c in waiting.indices { cells[c][i].maxQueue = waiting[c] }
-                    applyStaffing(interval: i, at: e.time)
+                    try applyStaffing(interval: i, at: e.time)
                 } else {
                     currentInterval = -1
                 }
@@ -387,12 +402,13 @@ struct Replication {
         try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
                             at: Instant(microseconds: t), events: &events)
         if plan.wrapUpMicros > 0 {
-            queue.push(time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: agents[agent].group, b: Int32(plan.cost))
+            queue.push(time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
+            agents[agent].wrappingUp += 1
         } else {
             busyUnits -= plan.cost
         }
         agents[agent].active -= 1
-        if agents[agent].leaving && agents[agent].active == 0 {
+        if agents[agent].leaving && agents[agent].active == 0 && agents[agent].wrappingUp == 0 {
             try logout(agent, at: t)
         }
         maybeRepeat(slot: slot, answered: true, at: t)
@@ -407,7 +423,7 @@ struct Replication {
 
     /// Brings each group to its roster for `interval`: returning leavers first, then fresh logins;
     /// going down, idle agents log out at once and busy ones go away and leave when done.
-    mutating func applyStaffing(interval i: Int, at t: Int64) {
+    mutating func applyStaffing(interval i: Int, at t: Int64) throws(SwitchboardError) {
         let now = Instant(microseconds: t)
         for g in scenario.groups.indices {
             let target = staffing[g][i]
@@ -416,7 +432,7 @@ struct Replication {
             if on < target {
                 for a in groupAgents[g] where on < target && agents[Int(a)].leaving {
                     agents[Int(a)].leaving = false
-                    try? engine.setStatus(agents[Int(a)].id, to: .available, at: now, events: &events)
+                    try engine.setStatus(agents[Int(a)].id, to: .available, at: now, events: &events)
                     on += 1
                 }
                 var k = 0
@@ -427,27 +443,29 @@ struct Replication {
                     guard !agents[a].loggedIn else { continue }
                     do {
                         try engine.login(agents[a].profile, at: now, events: &events)
-                        agents[a].loggedIn = true
-                        capacityUnits += agents[a].profile.capacity
-                        on += 1
                     } catch {
-                        // A profile the engine refuses is a scenario error caught in init; skip defensively.
-                        continue
+                        var e = error
+                        e.message = "agents.\(scenario.groups[g].name): the engine refused agent \(agents[a].id): " + e.message
+                        throw e
                     }
+                    agents[a].loggedIn = true
+                    capacityUnits += agents[a].profile.capacity
+                    on += 1
                 }
             } else if on > target {
                 // Idle first (newest first), then busy ones go away.
                 for a in groupAgents[g].reversed() where on > target {
                     let ai = Int(a)
-                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 {
-                        if (try? logout(ai, at: t)) != nil { on -= 1 }
+                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 && agents[ai].wrappingUp == 0 {
+                        try logout(ai, at: t)
+                        on -= 1
                     }
                 }
                 for a in groupAgents[g].reversed() where on > target {
                     let ai = Int(a)
                     if agents[ai].loggedIn && !agents[ai].leaving {
                         agents[ai].leaving = true
-                        try? engine.setStatus(agents[ai].id, to: .away, at: now, events: &events)
+                        try engine.setStatus(agents[ai].id, to: .away, at: now, events: &events)
                         on -= 1
                     }
                 }

@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import SwitchboardCore
+import SwitchboardDomain
+import SwitchboardRouting
+import SwitchboardSimulation
+
+/// The planners' speed: whole simulations through the real engine.
+///
+/// - `mmc_1m`: an M/M/c with 70 agents (1000 contacts/h, AHT 230 s, ρ ≈ 0.91) until about 1,000,000
+///   contacts have arrived. Target ≤ 1 s wall on one core. With SimPy installed
+///   (`SWITCHBOARD_SIMPY_PYTHON=/tmp/simpy-venv/bin/python`), the same model in SimPy
+///   (Benchmarks/simpy_mmc.py) runs next and the ratio is printed.
+/// - `peak_day`: four channels, 30 skills, 8 languages, 2,000 agents in 40 groups, about 3,000,000
+///   contacts in 24 hours with an opening spike and a lunchtime ramp. Target ≤ 10 s.
+///
+/// CPU seconds are printed beside wall seconds: on a shared machine wall time includes waiting
+/// for a core.
+var simulationSuite: BenchSuite {
+    BenchSuite(name: "simulation") {
+        // SWITCHBOARD_BENCH_CASE=mmc_1m (or peak_day) runs one case, for profiling.
+        let only = getenv("SWITCHBOARD_BENCH_CASE").map { String(cString: $0) }
+        if only == nil || only == "mmc_1m" { SimulationBench.mmc() }
+        if only == nil || only == "peak_day" { SimulationBench.peakDay() }
+    }
+}
+
+enum SimulationBench {
+    static func cpuNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    static func policyWithoutWrapUp() -> Policy {
+        var p = Policy()
+        p.routing.wrapUp = PerChannel(voice: .zero, chat: .zero, email: .zero, social: .zero)
+        return p
+    }
+
+    static func mmc() {
+        let yaml = """
+            name: bench-mmc-70
+            seed: 7
+            interval: 24h
+            duration: 1000h
+            channels:
+              voice:
+                arrivals: {per_hour: 1000}
+                handle_time: {distribution: exponential, mean: 230}
+                service_level: {target: 80%, within: 20}
+            agents:
+              - {group: team, count: 70}
+            """
+        do {
+            let scenario = try Scenario.load(yaml: yaml)
+            let simulator = try Simulator(scenario: scenario, policy: policyWithoutWrapUp())
+            let wall0 = monotonicNanos(), cpu0 = cpuNanos()
+            let report = try simulator.run()
+            let wall = Double(monotonicNanos() - wall0) / 1e9
+            let cpu = Double(cpuNanos() - cpu0) / 1e9
+            let total = report.totals[0]
+            let erlang = try Erlang.evaluate(ErlangQuery(arrivalsPerHour: 1000, ahtSeconds: 230, answerWithinSeconds: 20), agents: 70)
+            emit([
+                "suite": .string("simulation"), "case": .string("mmc_1m"),
+                "contacts": .int(report.contactsSimulated), "events": .int(report.eventsProcessed),
+                "agents": .int(70), "wall_seconds": .double(wall), "cpu_seconds": .double(cpu),
+                "contacts_per_second": .double(Double(report.contactsSimulated) / wall),
+                "target_wall_seconds": .double(1),
+                "service_level_20s": .double(total.serviceLevel.mean), "erlang_c_service_level_20s": .double(erlang.serviceLevel),
+                "asa_seconds": .double(total.asaSeconds.mean), "erlang_c_asa_seconds": .double(erlang.asaSeconds),
+            ])
+            simpyRatio(swiftWall: wall, swiftCPU: cpu, contacts: report.contactsSimulated)
+        } catch {
+            FileHandleOutput.error("simulation/mmc_1m failed: \(error)")
+        }
+    }
+
+    /// Runs Benchmarks/simpy_mmc.py with the interpreter named in SWITCHBOARD_SIMPY_PYTHON and
+    /// prints its line and the ratio. Skipped (with a note on stderr) when the variable is unset.
+    static func simpyRatio(swiftWall: Double, swiftCPU: Double, contacts: Int) {
+        guard let python = getenv("SWITCHBOARD_SIMPY_PYTHON").map({ String(cString: $0) }), !python.isEmpty else {
+            FileHandleOutput.error("simulation: set SWITCHBOARD_SIMPY_PYTHON to a python with simpy to measure the SimPy ratio")
+            return
+        }
+        let command = "\(python) Benchmarks/simpy_mmc.py \(contacts)"
+        guard let pipe = popen(command, "r") else { return }
+        var line = [CChar](repeating: 0, count: 4096)
+        var output = ""
+        while fgets(&line, Int32(line.count), pipe) != nil { output += String(cString: line) }
+        pclose(pipe)
+        let trimmed = output.split(separator: "\n").last.map(String.init) ?? ""
+        guard trimmed.hasPrefix("{") else {
+            FileHandleOutput.error("simulation: SimPy run printed no result (\(command))")
+            return
+        }
+        print(trimmed)
+        func field(_ name: String) -> Double? {
+            let key = "\"\(name)\": "
+            for part in trimmed.dropFirst().dropLast().split(separator: ",") {
+                let p = part.drop { $0 == " " }
+                if p.hasPrefix(key) { return Double(p.dropFirst(key.count)) }
+            }
+            return nil
+        }
+        if let wall = field("wall_seconds"), let cpu = field("cpu_seconds") {
+            emit([
+                "suite": .string("simulation"), "case": .string("mmc_1m_simpy_ratio"),
+                "simpy_wall_over_switchboard_wall": .double(wall / swiftWall),
+                "simpy_cpu_over_switchboard_cpu": .double(cpu / swiftCPU),
+            ])
+        }
+    }
+
+    /// The peak-season day as scenario YAML, generated so the skill and language coverage is
+    /// complete: group g speaks English and language 1 + g mod 7, and has 10 consecutive skills from
+    /// 3g mod 30, so every (skill, language) pair has agents.
+    static func peakDayYAML() -> String {
+        let languages = ["en", "de", "fr", "es", "it", "nl", "pl", "sv"]
+        let languageWeights = [0.40, 0.15, 0.12, 0.10, 0.08, 0.06, 0.05, 0.04]
+        var skillMix = ""
+        for s in 0..<30 { skillMix += "s\(s): \(1 + (s * 7) % 5), " }
+        var languageMix = ""
+        for (l, w) in zip(languages, languageWeights) { languageMix += "\(l): \(w), " }
+        var yaml = """
+            name: bench-peak-day
+            seed: 11
+            interval: 15m
+            duration: 24h
+            warm_up: 30m
+            mix:
+              skills: {\(skillMix.dropLast(2))}
+              languages: {\(languageMix.dropLast(2))}
+              priorities: {5: 0.9, 8: 0.1}
+            channels:
+              voice:
+                arrivals:
+                  per_hour: 25000
+                  surges:
+                    - {kind: spike, at: "08:00", duration: 30m, multiplier: 1.6}
+                    - {kind: ramp, from: "11:00", to: "12:30", until: "14:00", multiplier: 1.3}
+                handle_time: {distribution: lognormal, mean: 90, sd: 45}
+                patience: {distribution: exponential, mean: 120}
+                service_level: {target: 80%, within: 20}
+              chat:
+                arrivals: {per_hour: 50000}
+                handle_time: {distribution: lognormal, mean: 120, sd: 60}
+                patience: {distribution: exponential, mean: 300}
+                service_level: {target: 80%, within: 60}
+              email:
+                arrivals: {per_hour: 31000}
+                handle_time: {distribution: lognormal, mean: 90, sd: 40}
+                service_level: {target: 80%, within: 4h}
+              social:
+                arrivals: {per_hour: 18000}
+                handle_time: {distribution: exponential, mean: 60}
+                patience: {distribution: exponential, mean: 1800}
+                service_level: {target: 80%, within: 15m}
+            repeat_contacts:
+              after_abandoned: 30%
+              after_answered: 5%
+              delay: {distribution: uniform, min: 10m, max: 3h}
+            agents:
+
+            """
+        for g in 0..<40 {
+            var skills = ""
+            for k in 0..<10 { skills += "s\((3 * g + k) % 30): \(3 + (g + k) % 8), " }
+            yaml += "  - {group: g\(g), count: 50, capacity: 100, languages: [en, \(languages[1 + g % 7])], skills: {\(skills.dropLast(2))}}\n"
+        }
+        return yaml
+    }
+
+    static func peakDay() {
+        do {
+            let scenario = try Scenario.load(yaml: peakDayYAML())
+            let simulator = try Simulator(scenario: scenario, policy: Policy())
+            let wall0 = monotonicNanos(), cpu0 = cpuNanos()
+            let report = try simulator.run()
+            let wall = Double(monotonicNanos() - wall0) / 1e9
+            let cpu = Double(cpuNanos() - cpu0) / 1e9
+            var offered = 0.0, answered = 0.0, abandoned = 0.0
+            for t in report.totals {
+                offered += t.offered.mean
+                answered += t.answered.mean
+                abandoned += t.abandoned.mean
+            }
+            emit([
+                "suite": .string("simulation"), "case": .string("peak_day"),
+                "contacts": .int(report.contactsSimulated), "events": .int(report.eventsProcessed),
+                "agents": .int(2000), "skills": .int(30), "languages": .int(8), "channels": .int(4),
+                "wall_seconds": .double(wall), "cpu_seconds": .double(cpu),
+                "contacts_per_second": .double(Double(report.contactsSimulated) / wall),
+                "target_wall_seconds": .double(10),
+                "offered": .double(offered), "answered": .double(answered), "abandoned": .double(abandoned),
+                "occupancy": .double(report.totalOccupancy.mean),
+                "peak_rss_bytes": .int(residentBytes()),
+            ])
+        } catch {
+            FileHandleOutput.error("simulation/peak_day failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,198 @@
+import PropertyBased
+import SwitchboardDomain
+import SwitchboardRouting
+import Testing
+
+/// Random event sequences against a small centre (4 agents, 3 skills, 2 languages), checking the
+/// routing invariants after every event.
+struct RandomRun {
+    static let skills = ["a", "b", "c"]
+    static let languages = ["en", "es"]
+
+    var router: Router
+    var now = Instant.seconds(100)
+    var nextID: UInt64 = 1
+    var log: [RoutingEvent] = []
+    /// Contacts pushed and not yet completed or removed.
+    var open: Set<ContactID> = []
+    var offered: [ContactID: AgentID] = [:]
+    var assigned: [ContactID: AgentID] = [:]
+    var problems: [String] = []
+    let agentIDs: [AgentID] = ["ag0", "ag1", "ag2", "ag3"]
+    var loggedIn: Set<AgentID> = []
+    let seed: Int
+
+    init(seed: Int) throws {
+        var policy = RoutingPolicy()
+        policy.languageFallbacks = ["es": ["en"]]
+        policy.reofferCooldown = .seconds(10)
+        policy.missedOffersToAway = 3
+        policy.relaxation = [
+            RelaxationStep(after: .seconds(5), dropPreferredSkills: true),
+            RelaxationStep(after: .seconds(20), lowerMinimumLevelsBy: 3),
+            RelaxationStep(after: .seconds(40), widenLanguage: true),
+        ]
+        router = try Router(policy: policy)
+        self.seed = seed
+    }
+
+    func profile(_ i: Int) -> AgentProfile {
+        var g = SplitMix64(seed: UInt64(seed) &+ UInt64(i) &* 7919)
+        var skills: [String: Int] = [:]
+        for s in Self.skills where g.next() % 3 != 0 { skills[s] = 1 + Int(g.next() % 10) }
+        var langs = [Self.languages[Int(g.next() % 2)]]
+        if g.next() % 3 == 0 { langs.append("en") }
+        let capacity = [100, 100, 68, 50][Int(g.next() % 4)]
+        return AgentProfile(id: agentIDs[i], skills: skills, languages: langs, capacity: capacity)
+    }
+
+    mutating func step(_ v: Int) {
+        var events: [RoutingEvent] = []
+        var bits = UInt64(truncatingIfNeeded: v) >> 4
+        func take(_ n: UInt64) -> Int {
+            let r = Int(bits % n)
+            bits /= n
+            return r
+        }
+        let op = v & 15
+        var timeMoved = false
+        do {
+            switch op {
+            case 0, 1, 2, 3:
+                var required: [SkillRequirement] = []
+                for s in Self.skills where take(3) == 0 { required.append(SkillRequirement(s, minimumLevel: 1 + take(8))) }
+                let preferred = take(4) == 0 ? [SkillRequirement(Self.skills[take(3)], minimumLevel: 1)] : []
+                let id = ContactID(nextID)
+                nextID += 1
+                let channel = Channel.allCases[take(4)]
+                let language: String? = take(5) == 0 ? nil : Self.languages[take(2)]
+                try router.enqueue(
+                    RoutingRequest(contact: id, channel: channel, required: required, preferred: preferred, language: language,
+                                   priority: 1 + take(10), arrivedAt: now),
+                    at: now, events: &events)
+                open.insert(id)
+            case 4, 5:
+                if let (c, a) = offered.sorted(by: { $0.key < $1.key }).dropFirst(take(4)).first {
+                    if op == 4 { try router.accept(c, by: a, at: now, events: &events) } else { try router.decline(c, by: a, at: now, events: &events) }
+                }
+            case 6:
+                if let (c, a) = assigned.sorted(by: { $0.key < $1.key }).dropFirst(take(4)).first {
+                    try router.complete(c, by: a, wrapUp: take(2) == 0 ? .zero : .seconds(5), at: now, events: &events)
+                    open.remove(c)
+                    assigned[c] = nil
+                }
+            case 7, 8:
+                now += .seconds(Double(1 + take(30)))
+                timeMoved = true
+                router.advance(to: now, events: &events)
+            case 9:
+                let i = take(4)
+                let id = agentIDs[i]
+                if !loggedIn.contains(id) {
+                    try router.login(profile(i), at: now, events: &events)
+                    loggedIn.insert(id)
+                } else {
+                    let status: AgentStatus = [.available, .away, .offline][take(3)]
+                    try router.setStatus(id, to: status, at: now, events: &events)
+                    if status == .offline { loggedIn.remove(id) }
+                }
+            case 10:
+                let waiting = open.sorted().filter { offered[$0] == nil && assigned[$0] == nil }
+                if let c = waiting.dropFirst(take(4)).first {
+                    try router.remove(c, at: now, events: &events)
+                    open.remove(c)
+                }
+            case 11:
+                let known = agentIDs.filter { router.agent($0) != nil }
+                if let (c, a) = assigned.sorted(by: { $0.key < $1.key }).dropFirst(take(4)).first {
+                    let others = known.filter { $0 != a }
+                    let target: TransferTarget = take(2) == 0 && !others.isEmpty
+                        ? .agent(others[take(UInt64(others.count))])
+                        : .skills([SkillRequirement(Self.skills[take(3)], minimumLevel: 1 + take(5))], language: nil)
+                    try router.transfer(c, from: a, to: target, at: now, events: &events)
+                    assigned[c] = nil
+                }
+            case 12:
+                let waiting = open.sorted().filter { offered[$0] == nil && assigned[$0] == nil }
+                if let c = waiting.dropFirst(take(4)).first {
+                    try router.update(c, ContactUpdate(priority: 1 + take(10)), at: now, events: &events)
+                }
+            default:
+                if let i = Optional(take(4)), loggedIn.contains(agentIDs[i]) {
+                    try router.login(profile(i), at: now, events: &events)  // reconnect with the same profile
+                }
+            }
+        } catch {
+            problems.append("op \(op) threw \(error)")
+        }
+        for e in events {
+            switch e {
+            case .offered(let o):
+                if offered[o.contact] != nil || assigned[o.contact] != nil { problems.append("\(o.contact) offered while held") }
+                offered[o.contact] = o.agent
+                if !timeMoved && o.explanation.rule == .bestWaitingContact { checkOrder(o) }
+            case .offerDeclined(let c, _), .offerExpired(let c, _):
+                offered[c] = nil
+            case .assigned(let c, let a, _, _):
+                if assigned[c] != nil { problems.append("\(c) assigned twice") }
+                if offered[c] != a { problems.append("\(c) assigned to \(a) without an offer") }
+                offered[c] = nil
+                assigned[c] = a
+            default: break
+            }
+        }
+        // Removed contacts drop their offer.
+        for c in offered.keys where !open.contains(c) { offered[c] = nil }
+        log.append(contentsOf: events)
+        problems.append(contentsOf: router.invariantViolations(at: now))
+        for c in open where router.phase(of: c) == nil { problems.append("\(c) vanished: neither waiting, offered nor assigned") }
+    }
+
+    /// A contact taken by freed capacity was first in line among those the agent could take.
+    mutating func checkOrder(_ o: Offer) {
+        let cost = router.policy.capacityCost[o.channel]
+        for c in open {
+            guard case .waiting = router.phase(of: c), let key = router.orderKey(of: c), let cCost = router.cost(of: c) else { continue }
+            if cCost <= cost && router.couldServe(o.agent, c, at: now) && key < o.explanation.orderKey {
+                problems.append("\(o.agent) took key \(o.explanation.orderKey) but \(c) with key \(key) was waiting")
+            }
+        }
+    }
+}
+
+@Suite struct RoutingPropertyTests {
+    /// Over random sequences of arrivals, accepts, declines, completions, transfers, status changes
+    /// and time: never held twice, capacity never exceeded, no idle eligible agent beside a waiting
+    /// contact, freed capacity takes the first in line, and every contact stays accounted for.
+    @Test func invariantsHoldOverRandomEventSequences() async {
+        await propertyCheck(count: 150, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
+            do {
+                var run = try RandomRun(seed: seed)
+                for v in ops {
+                    run.step(v)
+                    if !run.problems.isEmpty { break }
+                }
+                #expect(run.problems.isEmpty, "\(run.problems.prefix(5))")
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+
+    /// The same events give the same decisions, event for event.
+    @Test func sameEventsGiveSameDecisions() async {
+        await propertyCheck(count: 50, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...120)) { seed, ops in
+            do {
+                var first = try RandomRun(seed: seed)
+                var second = try RandomRun(seed: seed)
+                for v in ops {
+                    first.step(v)
+                    second.step(v)
+                }
+                #expect(first.log == second.log)
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import SwitchboardCore
+import SwitchboardDomain
+import SwitchboardRouting
+import Testing
+@testable import SwitchboardSimulation
+
+@Suite struct SimulatorTests {
+    static func scenario(_ yaml: String) throws -> Scenario { try Scenario.load(yaml: yaml) }
+
+    static let small = """
+        seed: 5
+        replications: 2
+        warm_up: 10m
+        interval: 15m
+        duration: 1h
+        channels:
+          voice:
+            arrivals: {per_hour: 120}
+            handle_time: {distribution: lognormal, mean: 180, sd: 90}
+            patience: {distribution: exponential, mean: 90}
+          chat:
+            arrivals: {per_hour: 60}
+            handle_time: {distribution: fixed, value: 240}
+        agents:
+          - {group: a, count: 6, skills: {support: 5}}
+        """
+
+    /// The same scenario and seed give the same figures to the last count; another seed does not.
+    @Test func sameSeedRepeatsTheRunExactly() throws {
+        let s = try Self.scenario(Self.small)
+        let a = try Simulator(scenario: s).run()
+        let b = try Simulator(scenario: s).run()
+        for r in 0..<2 { #expect(a.results[r].cells == b.results[r].cells) }
+        var other = s
+        other.seed = 6
+        let c = try Simulator(scenario: other).run()
+        #expect(c.results[0].cells != a.results[0].cells)
+    }
+
+    /// Every offered contact ends answered, abandoned or unfinished; nobody is counted twice.
+    @Test func everyOfferedContactHasOneFate() throws {
+        let report = try Simulator(scenario: try Self.scenario(Self.small)).run()
+        for result in report.results {
+            for c in 0..<2 {
+                let t = result.total(channel: c)
+                #expect(t.offered > 0)
+                #expect(t.answered + t.abandoned + t.unfinished == t.offered)
+                #expect(t.answeredWithin <= t.answered && t.delayed <= t.offered)
+            }
+            #expect(result.total(channel: 1).abandoned == 0)  // chat has no patience here
+        }
+    }
+
+    /// Arrivals follow the surge: a ×3 spike triples the count in its interval (Poisson, within
+    /// five standard deviations), and warm-up arrivals are not reported.
+    @Test func arrivalsFollowSurgesAndSkipTheWarmUp() throws {
+        let s = try Self.scenario("""
+            seed: 9
+            warm_up: 1h
+            interval: 1h
+            duration: 3h
+            channels:
+              email:
+                arrivals:
+                  per_hour: 400
+                  surges: [{kind: spike, at: 1h, duration: 1h, multiplier: 3}]
+                handle_time: 1
+            agents: [{group: a, count: 5}]
+            """)
+        let r = try Simulator(scenario: s).runReplication(0)
+        let counts = r.cells[0].map(\.offered)
+        #expect(abs(Double(counts[0]) - 400) < 5 * 20)
+        #expect(abs(Double(counts[1]) - 1200) < 5 * 35)
+        #expect(abs(Double(counts[2]) - 400) < 5 * 20)
+        // Warm-up contacts went through the engine but not into the figures.
+        #expect(r.contacts > counts.reduce(0, +) + 300)
+    }
+
+    /// With nobody on duty and no patience, contacts wait until the drain limit and are reported
+    /// unfinished; occupancy has no logged-in capacity to divide by.
+    @Test func unstaffedIntervalsLeaveContactsUnfinished() throws {
+        let s = try Self.scenario("""
+            interval: 30m
+            duration: 1h
+            drain_limit: 1h
+            channels:
+              email: {arrivals: {per_hour: 20}, handle_time: 60}
+            agents: [{group: a, staffing: [0, 0]}]
+            """)
+        let r = try Simulator(scenario: s).runReplication(0)
+        let t = r.total(channel: 0)
+        #expect(t.offered > 0 && t.answered == 0 && t.unfinished == t.offered)
+        #expect(r.occupancy(0).isNaN)
+    }
+
+    /// The roster is the engine's: agents log in and out at interval boundaries and occupancy is
+    /// measured against the capacity actually logged in.
+    @Test func occupancyIsMeasuredAgainstLoggedInCapacity() throws {
+        let s = try Self.scenario("""
+            seed: 3
+            interval: 1h
+            duration: 2h
+            channels:
+              voice: {arrivals: {per_hour: 60}, handle_time: {distribution: fixed, value: 60}}
+            agents: [{group: a, staffing: [2, 4]}]
+            policy: {}
+            """)
+        var policy = Policy()
+        policy.routing.wrapUp = PerChannel(voice: .zero, chat: .zero, email: .zero, social: .zero)
+        let r = try Simulator(scenario: s, policy: policy).runReplication(0)
+        // 60 calls × 60 s ≈ 1 Erlang: about 50% of 2 agents, 25% of 4.
+        #expect(abs(r.occupancy(0) - 0.5) < 0.15)
+        #expect(abs(r.occupancy(1) - 0.25) < 0.08)
+        #expect(abs(r.capacityUnitSeconds[0] - 2 * 100 * 3600) < 1)
+        #expect(abs(r.capacityUnitSeconds[1] - 4 * 100 * 3600) < 1)
+    }
+
+    /// Customers who come back are threaded by the engine to their earlier case on another channel.
+    @Test func repeatContactsJoinTheCustomersCase() throws {
+        let s = try Self.scenario("""
+            seed: 4
+            interval: 30m
+            duration: 2h
+            channels:
+              voice:
+                arrivals: {per_hour: 120}
+                handle_time: 300
+                patience: {distribution: exponential, mean: 20}
+              chat: {arrivals: {per_hour: 1}, handle_time: 60}
+            repeat_contacts:
+              after_abandoned: 100%
+              delay: {distribution: uniform, min: 1m, max: 10m}
+              channels: {chat: 1}
+            agents: [{group: a, count: 2}]
+            """)
+        let simulator = try Simulator(scenario: s)
+        var run = try Replication(simulator: simulator, index: 0, staffing: s.staffing, intervals: s.intervalCount)
+        let r = try run.execute()
+        let repeats = r.total(channel: 1).repeats
+        #expect(repeats > 10)
+        // Each repeat joined an existing case rather than opening one.
+        let stats = run.engine.stats(at: Instant(microseconds: 0))
+        #expect(stats.cases <= r.contacts - repeats)
+    }
+
+    /// The report renders as JSON with the documented keys, as CSV, and as an SVG chart.
+    @Test func reportRendersJSONCSVAndSVG() throws {
+        let report = try Simulator(scenario: try Self.scenario(Self.small)).run()
+        let json = report.json.render()
+        for key in ["\"channels\"", "\"service_level\"", "\"asa_seconds\"", "\"max_queue\"", "\"occupancy\"", "\"ci95\"", "\"seed\":\"5\""] {
+            #expect(json.contains(key), "missing \(key)")
+        }
+        let lines = report.csv.split(separator: "\n")
+        #expect(lines.first?.hasPrefix("channel,interval,start,offered") == true)
+        #expect(lines.count == 1 + 2 * (4 + 1))
+        let svg = report.svg
+        #expect(svg.hasPrefix("<?xml") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
+        #expect(report.table.contains("voice: target 80/20"))
+    }
+}
+
+@Suite struct StaffingPlannerTests {
+    /// The planner's roster meets the target in every interval, and taking one agent away from an
+    /// interval that needed any breaks it there (it is the fewest, up to the search's noise).
+    @Test func plansTheFewestAgentsMeetingTheTarget() throws {
+        let s = try Scenario.load(yaml: """
+            seed: 12
+            replications: 2
+            warm_up: 15m
+            interval: 30m
+            duration: 1h
+            channels:
+              voice:
+                arrivals: {per_hour: [40, 90]}
+                handle_time: {distribution: exponential, mean: 120}
+                service_level: {target: 80%, within: 20}
+            agents: [{group: a, count: 1}]
+            """)
+        var policy = Policy()
+        policy.routing.wrapUp = PerChannel(voice: .zero, chat: .zero, email: .zero, social: .zero)
+        let simulator = try Simulator(scenario: s, policy: policy)
+        let plan = try StaffingPlanner(simulator: simulator, maxAbandon: nil).plan()
+        #expect(plan.unreachable.isEmpty)
+        #expect(plan.report.misses().isEmpty)
+        #expect(plan.staffing[0][1] > plan.staffing[0][0])  // more calls, more agents
+        // One fewer in the first interval misses its target.
+        var fewer = plan.staffing
+        fewer[0][0] -= 1
+        let worse = try simulator.run(staffing: fewer, throughInterval: 0)
+        #expect(worse.meets(channel: 0, interval: 0) == false)
+    }
+
+    /// Erlang's estimate is the starting point: close to the plan for a plain M/M/c.
+    @Test func erlangEstimateStartsTheSearch() throws {
+        let s = try Scenario.load(yaml: """
+            interval: 1h
+            duration: 1h
+            channels:
+              voice: {arrivals: {per_hour: 720}, handle_time: 240, service_level: 80/20}
+            agents: [{group: a, count: 1}]
+            """)
+        var policy = Policy()
+        policy.routing.wrapUp = PerChannel(voice: .zero, chat: .zero, email: .zero, social: .zero)
+        let estimate = try StaffingPlanner(simulator: try Simulator(scenario: s, policy: policy), maxAbandon: nil).erlangEstimate()
+        #expect(estimate == [54])
+    }
+}
+
+@Suite struct RosterTests {
+    /// When the roster shrinks, busy agents finish their contact (and wrap-up) before logging out,
+    /// and take nothing new meanwhile; the engine ends the run with exactly the rostered agents on.
+    @Test func busyAgentsFinishBeforeLeavingAShift() throws {
+        let s = try Scenario.load(yaml: """
+            seed: 8
+            interval: 30m
+            duration: 1h
+            channels:
+              voice: {arrivals: {per_hour: 200}, handle_time: {distribution: fixed, value: 600}}
+            agents: [{group: a, staffing: [6, 2]}]
+            """)
+        let simulator = try Simulator(scenario: s)
+        var run = try Replication(simulator: simulator, index: 0, staffing: s.staffing, intervals: s.intervalCount)
+        let r = try run.execute()
+        #expect(run.agents.filter(\.loggedIn).count == 2)
+        #expect(run.agents.allSatisfy { !$0.leaving })
+        // Leavers kept their capacity logged in while finishing: more than 2 agents' worth in interval 2.
+        #expect(r.capacityUnitSeconds[1] > 2 * 100 * 1800)
+        #expect(r.capacityUnitSeconds[1] < 6 * 100 * 1800)
+        let states = run.engine.stats(at: Instant(microseconds: 0)).routing.agentsByState
+        #expect((states[.offline] ?? 0) == run.agents.count - 2)
+    }
+}

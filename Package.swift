@@ -112,7 +112,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardConfig", "SwitchboardWire", "SwitchboardServer",
-                "SwitchboardClient", "SwitchboardSimulation", "SwitchboardStore",
+                "SwitchboardClient", "SwitchboardSimulation", "SwitchboardStore", "SwitchboardDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -124,7 +124,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
                 "SwitchboardDomain", "SwitchboardStore",
-                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire",
+                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -13,6 +13,7 @@ let allSuites: [BenchSuite] = [
     storeSuite,
     engineSuite,
     simulationSuite,
+    serviceSuite,
 ]
 
 let wanted = Set(CommandLine.arguments.dropFirst())

@@ -14,6 +14,9 @@ struct Switchboard: ParsableCommand {
             ErlangCommand.self,
             SimulateCommand.self,
             StaffingCommand.self,
+            PushCommand.self,
+            AgentCommand.self,
+            DemoCommand.self,
         ]
     )
 }

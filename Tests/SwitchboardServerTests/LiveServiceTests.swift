@@ -267,3 +267,27 @@ import ZeroMQ
         }
     }
 }
+
+/// Group commit under load: thousands of pipelined pushes are each acknowledged exactly once.
+@Suite struct LivePipelineTests {
+    /// Pipelined pushes from one connection are all answered OK, each once.
+    @Test func pipelinedPushesAreAllAcknowledged() throws {
+        let fixture = try LiveFixture()
+        defer { fixture.shutdown() }
+        let client = try fixture.client()
+        let total = 1_000
+        var ids: Set<UInt64> = []
+        for i in 0..<total {
+            var r = pushRequest(.chat, email: "p\(i)@example.com")
+            r.idempotencyKey = "p-\(i)"
+            ids.insert(try client.send(WireMethod.ingestPushContact.path, body: try r.serializedBytes()))
+        }
+        var acknowledged = 0
+        while let reply = try client.receive(waitMilliseconds: safetyWaitMilliseconds) {
+            #expect(reply.isOK, "\(reply.status): \(reply.message)")
+            if ids.remove(reply.requestID) != nil { acknowledged += 1 }
+            if ids.isEmpty { break }
+        }
+        #expect(acknowledged == total)
+    }
+}

@@ -439,6 +439,7 @@ public final class LiveService: ReactorService {
         }
         checkLiveness(reactor, now: now)
         if !batch.isEmpty {
+            reactor.logger.trace("appending a turn's commands", metadata: ["sb.records": "\(batch.count)", "sb.last": "\(nextSequence - 1)"])
             log.append(batch)
             batch.removeAll(keepingCapacity: true)
         }
@@ -480,6 +481,7 @@ public final class LiveService: ReactorService {
             }
         }
         if failure == nil { releaseDurable(reactor) }
+        reactor.logger.trace("commands durable", metadata: ["sb.durable": "\(durableSequence)", "sb.held": "\(held.count - heldStart)"])
     }
 
     private func fail(_ error: SwitchboardError, _ reactor: Reactor) {

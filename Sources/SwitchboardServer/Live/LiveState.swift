@@ -81,6 +81,17 @@ final class LiveState {
     private(set) var withdrawnReason: Switchboard_V1_OfferWithdrawnReason = .expired
     private(set) var stateChangeReason = ""
     private var completing: (ContactID, Completion, Span)?
+    /// Positions asked for during the current command (a position walks the contact's line, so the
+    /// answer and the queued event share one walk).
+    private var positions: [ContactID: QueuePosition?] = [:]
+
+    /// A waiting contact's place in line, computed once per command.
+    func position(of contact: ContactID) -> QueuePosition? {
+        if let known = positions[contact] { return known }
+        let p = engine.position(of: contact)
+        positions[contact] = p
+        return p
+    }
 
     /// The latest `now` given to the engine: time never runs backwards for it, even if the wall
     /// clock does (an NTP step), so replay and live agree.
@@ -118,13 +129,13 @@ final class LiveState {
         let receipt = try engine.pushContact(contact, at: now, events: &events)
         if case .duplicate = receipt.routing {
             let original = contacts[receipt.contact]
-            return (receipt.wire(position: engine.position(of: receipt.contact), decision: original?.decision), false)
+            return (receipt.wire(position: position(of: receipt.contact), decision: original?.decision), false)
         }
         contacts[receipt.contact] = ContactRecord(
             push: request, caseID: receipt.caseID, customer: receipt.customer, channel: contact.channel,
             arrivedAt: now, decision: receipt.threading.decision, priority: contact.priority,
             required: contact.required, preferred: contact.preferred)
-        return (receipt.wire(position: engine.position(of: receipt.contact), decision: nil), true)
+        return (receipt.wire(position: position(of: receipt.contact), decision: nil), true)
     }
 
     func update(_ request: Switchboard_V1_UpdateContactRequest, at now: Instant) throws(SwitchboardError) -> (Switchboard_V1_UpdateContactResponse, changed: Bool) {
@@ -433,6 +444,7 @@ final class LiveState {
         withdrawnReason = withdrawn
         stateChangeReason = state
         completing = nil
+        positions.removeAll(keepingCapacity: true)
     }
 
     private func withdrawnByEvent(_ contact: ContactID, _ agent: AgentID) -> Bool {
@@ -475,6 +487,7 @@ final class LiveState {
         }
         events.removeAll(keepingCapacity: true)
         completing = nil
+        positions.removeAll(keepingCapacity: true)
     }
 
     /// A contact as offers and Login show it.
@@ -489,10 +502,10 @@ final class LiveState {
 extension LiveState: WireEventContext {
     func facts(of contact: ContactID) -> WireContactFacts? {
         guard let r = contacts[contact] else { return nil }
-        return WireContactFacts(
-            customer: r.customer, channel: r.channel, priority: r.priority, language: r.push.language,
-            queuePosition: engine.position(of: contact)?.position)
+        return WireContactFacts(customer: r.customer, channel: r.channel, priority: r.priority, language: r.push.language)
     }
+
+    func queuePosition(of contact: ContactID) -> Int? { position(of: contact)?.position }
 
     func agent(_ id: AgentID) -> AgentSnapshot? { engine.agent(id) }
 

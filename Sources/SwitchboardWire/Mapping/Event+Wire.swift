@@ -8,6 +8,9 @@ import SwitchboardThreading
 public protocol WireEventContext {
     /// The contact's customer, channel, priority and language, if the server knows the contact.
     func facts(of contact: ContactID) -> WireContactFacts?
+    /// A waiting contact's place in line (1 = next). Asked only for queued events: it may cost a
+    /// walk of the contact's line.
+    func queuePosition(of contact: ContactID) -> Int?
     /// The agent's capacity and load now.
     func agent(_ id: AgentID) -> AgentSnapshot?
     /// Why an offer that just ended without acceptance ended (expired, agent unavailable, ...).
@@ -26,14 +29,12 @@ public struct WireContactFacts: Hashable, Sendable {
     public var channel: Channel
     public var priority: Int
     public var language: String
-    public var queuePosition: Int?
 
-    public init(customer: CustomerID, channel: Channel, priority: Int, language: String, queuePosition: Int?) {
+    public init(customer: CustomerID, channel: Channel, priority: Int, language: String) {
         self.customer = customer
         self.channel = channel
         self.priority = priority
         self.language = language
-        self.queuePosition = queuePosition
     }
 }
 
@@ -54,8 +55,8 @@ extension EngineEvent {
                 e.customerID = facts.customer.rawValue
                 e.priority = UInt32(clamping: facts.priority)
                 e.language = facts.language
-                e.queuePosition = UInt32(clamping: facts.queuePosition ?? 0)
             }
+            e.queuePosition = UInt32(clamping: context.queuePosition(of: contact) ?? 0)
             event.contactQueued = e
         case .contactOffered(let offer, let caseID, _):
             var e = Switchboard_V1_ContactOffered()

@@ -241,7 +241,8 @@ struct AgentRecord: Sendable {
     var heapClass: Int8 = 0
     /// Version of the agent's live idle-heap entries.
     var indexVersion: UInt32 = 0
-    var personalBucket: Int32 = -1
+    /// Buckets of contacts transferred to this agent by name, one per channel (-1: none yet).
+    var personalBuckets: SIMD4<Int32> = SIMD4(repeating: -1)
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
     var epoch: UInt32 = 0

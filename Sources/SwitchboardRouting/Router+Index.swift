@@ -126,7 +126,7 @@ extension Router {
         bucketAgentCells.append(agentCells)
         bucketMembers.append(Array(repeating: -1, count: queueCells.count))
         bucketIndex[key] = b
-        if key.target >= 0 { agents[Int(key.target)].personalBucket = b }
+        if key.target >= 0 { agents[Int(key.target)].personalBuckets[Int(key.channel)] = b }
         return b
     }
 
@@ -324,8 +324,11 @@ extension Router {
         let a = agents[Int(agentSlot)]
         let bucket = buckets[Int(b)]
         guard a.status == .available, a.capacity - a.load >= bucket.cost else { return false }
-        if bucket.key.target >= 0 { return bucket.key.target == agentSlot }
-        guard bucket.key.languages.intersects(a.languages), meets(agentSlot, bucket.key.requirements) else { return false }
+        if bucket.key.target >= 0 {
+            guard bucket.key.target == agentSlot else { return false }
+        } else {
+            guard bucket.key.languages.intersects(a.languages), meets(agentSlot, bucket.key.requirements) else { return false }
+        }
         return !(c.excludedAgent == agentSlot && now < c.excludedUntil)
     }
 
@@ -425,7 +428,20 @@ extension Router {
             let visitLimit = 4 * limit + 32
             var found = 0
             var visits = 0
+            // For a contact with at most one required skill and no preferred skills, an agent's full
+            // score is its index score plus terms that do not depend on the agent, except the
+            // exact-language bonus and the named-agent bonuses (those agents were scored above).
+            // So once the next index score cannot beat the third best found (the explanation keeps
+            // three), the walk stops: exact, and usually after three eligible agents.
+            let sig = signatures[Int(c.signature)].key
+            let exactBound = sig.required[1] == 0 && sig.preferred[0] == 0
+            let w = policy.scoring
+            let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + w.exactLanguage
+                - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
             while found < limit && visits < visitLimit, let f = popAgentFrontier() {
+                if exactBound && top.count == TopCandidates.capacity && -f.key.negatedScore + offset < top[TopCandidates.capacity - 1].score {
+                    break
+                }
                 visits += 1
                 let cell = Int(f.cell)
                 let h = Int(f.heap)
@@ -514,12 +530,14 @@ extension Router {
         var bestSlot: Int32 = -1
         var considered = 0
 
-        let personal = agents[ai].personalBucket
-        if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= spare,
-           let (k, s) = firstEligible(in: personal, agent: slot, below: bestKey, now: now) {
-            considered += 1
-            bestKey = k
-            bestSlot = s
+        for ch in 0..<4 {
+            let personal = agents[ai].personalBuckets[ch]
+            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= spare,
+               let (k, s) = firstEligible(in: personal, agent: slot, below: bestKey, now: now) {
+                considered += 1
+                bestKey = k
+                bestSlot = s
+            }
         }
         let fit = channelFit(spare: spare)
         search.removeAll(keepingCapacity: true)

@@ -87,8 +87,11 @@ extension Router {
         guard let a = agentIndex[agent], let slot = contactIndex[contact] else { return false }
         let c = contacts[Int(slot)]
         let b = buckets[Int(signatures[Int(c.signature)].stepBuckets[Int(c.step)])]
-        if b.key.target >= 0 { return b.key.target == a }
-        guard b.key.languages.intersects(agents[Int(a)].languages), meets(a, b.key.requirements) else { return false }
+        if b.key.target >= 0 {
+            guard b.key.target == a else { return false }
+        } else {
+            guard b.key.languages.intersects(agents[Int(a)].languages), meets(a, b.key.requirements) else { return false }
+        }
         return !(c.excludedAgent == a && now < c.excludedUntil)
     }
 

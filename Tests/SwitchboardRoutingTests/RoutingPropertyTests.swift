@@ -165,7 +165,7 @@ struct RandomRun {
     /// and time: never held twice, capacity never exceeded, no idle eligible agent beside a waiting
     /// contact, freed capacity takes the first in line, and every contact stays accounted for.
     @Test func invariantsHoldOverRandomEventSequences() async {
-        await propertyCheck(count: 150, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
+        await propertyCheck(count: 300, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
             do {
                 var run = try RandomRun(seed: seed)
                 for v in ops {

@@ -343,6 +343,26 @@ import Testing
         #expect(h.lastOffer?.explanation.rule == .bestWaitingContact)
     }
 
+    /// Contacts transferred to one agent on different channels all wait for that agent, first in line first.
+    @Test func transfersToOneAgentOnSeveralChannelsAllWait() throws {
+        var h = try Harness()
+        try h.login("a")
+        let social = try h.push(.social)
+        try h.accept(social, "a")
+        let email = try h.push(.email)
+        try h.accept(email, "a")
+        try h.login("b")
+        let call = try h.push(.voice)
+        try h.accept(call, "b")
+        h.events.removeAll()
+        try h.router.transfer(social, from: "a", to: .agent("b"), at: h.now, events: &h.events)
+        try h.router.transfer(email, from: "a", to: .agent("b"), at: h.now, events: &h.events)
+        try h.complete(call, "b")
+        #expect(h.offeredTo(social) == "b")
+        #expect(h.offeredTo(email) == "b")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+    }
+
     /// A transfer to skills goes to an agent with them, and not back to the transferring agent.
     @Test func transferToSkillsFindsSkilledAgent() throws {
         var h = try Harness()

@@ -124,7 +124,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSimulation", "SwitchboardThreading", "SwitchboardRouting",
                 "SwitchboardDomain", "SwitchboardStore",
-                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire",
+                "SwitchboardServer", "SwitchboardClient", "SwitchboardWire", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

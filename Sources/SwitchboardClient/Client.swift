@@ -47,7 +47,8 @@ public final class Client {
     public let configuration: Configuration
     private let socket: Socket
     private var frames = Frames(capacity: 2)
-    private var poller = Poller()
+    /// The RCVTIMEO currently set on the socket (-1 = wait forever).
+    private var receiveTimeout = -1
     private var nextRequestID: UInt64 = 1
     private var buffered: [Reply] = []
     private var bufferedStart = 0
@@ -65,11 +66,12 @@ public final class Client {
             try socket.set(.sendHighWaterMark, configuration.highWaterMark)
             try socket.set(.receiveHighWaterMark, configuration.highWaterMark)
             if let id = configuration.routingID { try socket.set(.routingID, id) }
+            // With IMMEDIATE set, a send waits only while there is no live connection; bound that wait.
+            try socket.set(.sendTimeout, configuration.connectTimeoutMilliseconds)
             try socket.connect(endpoint)
         } catch {
             throw .transport(error)
         }
-        poller.add(socket)
     }
 
     /// Connects with a context of its own (for a program with one client, such as `switchboard call`).
@@ -175,7 +177,6 @@ public final class Client {
     public func sendRaw(_ parts: [[UInt8]]) throws(ClientError) {
         let sent: Bool
         do throws(ZMQError) {
-            try socket.set(.sendTimeout, configuration.connectTimeoutMilliseconds)
             sent = try socket.send(multipart: parts)
         } catch {
             throw .transport(error)
@@ -238,10 +239,13 @@ public final class Client {
             if let wait = waitMilliseconds { timeout = max(0, wait - (monotonicMilliseconds() - start)) }
             var received = false
             do throws(ZMQError) {
-                received = try socket.receive(into: &frames, dontWait: true)
-                if !received, try poller.poll(timeoutMilliseconds: timeout) > 0 {
-                    received = try socket.receive(into: &frames, dontWait: true)
+                // A blocking receive bounded by RCVTIMEO (a user-space option, no system call) is one
+                // libzmq call per message; a poll first would be two.
+                if timeout != receiveTimeout {
+                    try socket.set(.receiveTimeout, Int32(clamping: timeout))
+                    receiveTimeout = timeout
                 }
+                received = try socket.receive(into: &frames, dontWait: timeout == 0)
             } catch {
                 throw .transport(error)
             }

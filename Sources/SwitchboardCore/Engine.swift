@@ -142,6 +142,13 @@ public struct Engine: Sendable {
         scratch.reserveCapacity(64)
     }
 
+    /// Sizes the routing tables for this many contacts in flight and agents, so a simulation or a
+    /// large centre does not pay for growing them mid-run.
+    public mutating func reserveCapacity(contacts: Int, agents: Int) {
+        router.reserveCapacity(contacts: contacts, agents: agents)
+        live.reserveCapacity(contacts)
+    }
+
     // MARK: - Contacts
 
     /// Threads and routes a new contact. A duplicate delivery returns the original contact and

@@ -87,6 +87,29 @@ public enum StreamClosure: Sendable, Hashable {
 /// storage thread (issue 4) plug in here. Services are made by the factory given to `Server` *on the
 /// reactor thread*, so they may own sockets and other non-`Sendable` state; the reactor calls them
 /// only from that thread.
+///
+/// The shape of a service that must answer only after a commit:
+///
+/// ```swift
+/// final class LiveService: ReactorService {
+///     var engine: Engine                      // value-type state machine
+///     var completions: Socket?                // inproc PULL: the storage thread's "batch N committed"
+///     var awaitingCommit: [CallID: PushContactResponse] = [:]
+///
+///     func attach(to reactor: Reactor) throws(SwitchboardError) {
+///         reactor.handleUnary(.ingestPushContact) { (request: Switchboard_V1_PushContactRequest, call, reactor) in
+///             // map to the core, run the engine with reactor.time.wall, stage the writes,
+///             // remember the reply under call.id, and answer once the batch is durable:
+///             return .later
+///         }
+///         // make `completions`, start the storage thread, then:
+///         // reactor.addSource(completions) { reactor in /* reactor.reply(call, response) for each */ }
+///     }
+///     func endOfTurn(_ reactor: Reactor) { /* hand this turn's writes to the storage thread as one batch */ }
+///     func nextWakeup() -> Instant? { /* the engine's next timer (offer timeout, missed heartbeat) */ }
+///     var hasWorkInFlight: Bool { !awaitingCommit.isEmpty }
+/// }
+/// ```
 public protocol ReactorService: AnyObject {
     /// Registers method handlers and extra sockets (`Reactor.handleUnary`, `Reactor.addSource`).
     /// Called once, before the first request is read. A thrown error stops the server from starting.

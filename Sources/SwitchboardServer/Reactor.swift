@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import SwiftProtobuf
 import SwitchboardDomain
@@ -23,6 +26,9 @@ public final class Reactor {
     /// Set to false by a service that cannot take work (storage failing): Health then reports
     /// NOT_SERVING. The server still answers every request.
     public var isHealthy = true
+
+    /// The server's counters (for a Stats method, say).
+    public var statistics: Server.Statistics { metrics.snapshot }
 
     /// Where the ROUTER listens, with an ephemeral port resolved.
     let endpoint: String
@@ -114,9 +120,15 @@ public final class Reactor {
             try router.bind(configuration.listen)
             endpoint = try router.lastEndpoint()
         } catch {
+            let advice = switch error.errno {
+            case EADDRINUSE: "another process holds it: stop that process or choose another --listen address"
+            case EADDRNOTAVAIL: "this machine has no such address: choose one of its own, e.g. tcp://127.0.0.1:5555"
+            case EACCES: "permission denied: choose a port above 1023 or another ipc path"
+            default: "write the address as tcp://HOST:PORT (PORT * picks a free one) or ipc://PATH"
+            }
             throw SwitchboardError(
                 .unavailable,
-                "cannot listen on \(configuration.listen): \(error.message); choose another --listen address or stop what holds it",
+                "cannot listen on \(configuration.listen): \(error.message); \(advice)",
                 field: "listen",
                 cause: error.description
             )
@@ -471,15 +483,24 @@ public final class Reactor {
         logger.trace("request", metadata: callMetadata(call, method))
         switch handler {
         case .unary(let run):
+            // Tracked while the handler runs, so a handler that answers through `reply`/`fail` before
+            // returning (it had the answer at hand after all) is not answered twice.
+            pending[call] = PendingCall(method: method, deadline: deadline, timeoutMilliseconds: timeout)
             let result = run(body, info, self)
+            let stillOwed = pending[call] != nil
             switch result {
             case .later:
-                pending[call] = PendingCall(method: method, deadline: deadline, timeoutMilliseconds: timeout)
-                noteDeadline(deadline)
+                if stillOwed { noteDeadline(deadline) }
             case .badBody(let error):
+                pending.removeValue(forKey: call)
                 warn(.badBody, "answered a request whose body does not decode", peer: call.peer, ["sb.method": "\(method)", "sb.error": "\(error.message)"])
                 finishUnary(call, method, deadline: deadline, timeout: timeout, result: .fail(error))
             case .reply, .fail:
+                guard stillOwed else {
+                    logger.debug("second answer dropped: the handler already answered this call", metadata: callMetadata(call, method))
+                    break
+                }
+                pending.removeValue(forKey: call)
                 finishUnary(call, method, deadline: deadline, timeout: timeout, result: result)
             }
         case .serverStreaming(let open, _):

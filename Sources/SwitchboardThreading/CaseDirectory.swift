@@ -19,10 +19,10 @@ public struct CaseDirectory: Sendable {
     /// Case records, `CaseID(n)` at index `n - 1`.
     var cases: [CaseRecord] = []
     /// Identifier → its (live) customer.
-    var identifierIndex: [Identifier: CustomerID] = [:]
+    var identifierIndex = InlineMap<Identifier, CustomerID>()
     /// Email Message-ID (without angle brackets) → the case it was seen on, and the inbound contact
     /// it arrived as (nil for our own outgoing mail recorded with `recordOutgoingMessage`).
-    var messages: [Substring: MessageRecord] = [:]
+    var messages = InlineMap<MessageKey, MessageRecord>()
     /// Every contact's history entry, appended in arrival order; each case links its own entries
     /// backwards from `CaseRecord.lastEntry`, so recording a contact never allocates per case.
     var entries: [StoredEntry] = []
@@ -33,11 +33,25 @@ public struct CaseDirectory: Sendable {
     var idempotencyHead = 0
     /// Every merge, in order.
     public private(set) var mergeLog: [MergeRecord] = []
+    /// How many customer ids have been merged into others.
+    var mergedAway = 0
     /// Reused per call so normalising identifiers does not allocate in steady state.
     var scratch: [Identifier] = []
 
     public init(policy: ThreadingPolicy = ThreadingPolicy()) {
         self.policy = policy
+    }
+
+    /// Sizes the tables for an expected number of customers and contacts, so growing past them does
+    /// not pause one unlucky contact while a table of millions is rehashed or copied. Optional: the
+    /// directory grows on its own. `identifiersPerCustomer` and the share of contacts that are emails
+    /// with a Message-ID are estimates; over-estimating costs memory only.
+    public mutating func reserveCapacity(customers: Int, contacts: Int, identifiersPerCustomer: Int = 2, emailShare: Double = 0.5) {
+        self.customers.reserveCapacity(customers)
+        cases.reserveCapacity(customers)
+        entries.reserveCapacity(contacts)
+        identifierIndex.reserveCapacity(customers * identifiersPerCustomer)
+        messages.reserveCapacity(Int(Double(contacts) * min(max(emailShare, 0), 1)))
     }
 
     /// The most recently closed cases kept per customer for the reopen rule.
@@ -74,18 +88,19 @@ public struct CaseDirectory: Sendable {
                     DuplicateDelivery(original: d.contact, caseID: d.caseID, customer: canonical(d.customer), matchedOn: .idempotencyKey))
             }
         }
-        var ownMessageID: Substring?
+        var ownMessageID: MessageKey?
         if let raw = input.messageID {
             guard let m = CaseDirectory.normaliseMessageID(raw) else {
                 throw .invalidArgument(
                     "messageID '\(raw.prefix(80))' is not a Message-ID: send the header value, e.g. <abc123@mail.example.com>",
                     field: "messageID")
             }
-            if let seen = messages[m], let original = seen.contact {
+            let key = MessageKey(m)
+            if let seen = messages[key], let original = seen.contact {
                 let customer = cases[index(seen.caseID)].customer
                 return .duplicate(DuplicateDelivery(original: original, caseID: seen.caseID, customer: customer, matchedOn: .messageID))
             }
-            ownMessageID = m
+            ownMessageID = key
         }
         scratch.removeAll(keepingCapacity: true)
         for (i, raw) in input.identifiers.enumerated() {
@@ -156,7 +171,7 @@ public struct CaseDirectory: Sendable {
         decision.caseID = caseID
 
         // 4. Remember the delivery.
-        if let m = ownMessageID { messages[m] = MessageRecord(caseID: caseID, contact: contact) }
+        if let key = ownMessageID { messages[key] = MessageRecord(caseID: caseID, contact: contact) }
         if let key = input.idempotencyKey {
             idempotency[key] = Delivered(contact: contact, caseID: caseID, customer: customer, at: now)
             idempotencyOrder.append((key, now))
@@ -183,15 +198,15 @@ public struct CaseDirectory: Sendable {
 
     /// The first of In-Reply-To, then References newest first, that names a message we have seen.
     private func replyTarget(_ input: ThreadingInput) -> (CaseID, Substring)? {
-        if let r = input.inReplyTo, let m = CaseDirectory.normaliseMessageID(r), let rec = messages[m] {
+        if let r = input.inReplyTo, let m = CaseDirectory.normaliseMessageID(r), let rec = messages[MessageKey(m)] {
             return (rec.caseID, m)
         }
         for entry in input.references.reversed() {
             if entry.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 for part in entry.split(whereSeparator: \.isWhitespace).reversed() {
-                    if let m = CaseDirectory.normaliseMessageID(part), let rec = messages[m] { return (rec.caseID, m) }
+                    if let m = CaseDirectory.normaliseMessageID(part), let rec = messages[MessageKey(m)] { return (rec.caseID, m) }
                 }
-            } else if let m = CaseDirectory.normaliseMessageID(entry), let rec = messages[m] {
+            } else if let m = CaseDirectory.normaliseMessageID(entry), let rec = messages[MessageKey(m)] {
                 return (rec.caseID, m)
             }
         }
@@ -347,6 +362,7 @@ public struct CaseDirectory: Sendable {
         // Earlier merges that pointed at `absorbed` now resolve through it in one more hop; repoint them.
         for other in moved.absorbed { customers[index(other)].mergedInto = survivor }
         mergeLog.append(MergeRecord(absorbed: absorbed, into: survivor, at: now, identifier: identifier, contact: contact))
+        mergedAway += 1
     }
 
     private mutating func attach(_ id: Identifier, to customer: CustomerID) {
@@ -475,7 +491,8 @@ public struct CaseDirectory: Sendable {
         guard let m = CaseDirectory.normaliseMessageID(messageID) else {
             throw .invalidArgument("messageID '\(messageID.prefix(80))' is not a Message-ID", field: "messageID")
         }
-        if messages[m] == nil { messages[m] = MessageRecord(caseID: caseID, contact: nil) }
+        let key = MessageKey(m)
+        if messages[key] == nil { messages[key] = MessageRecord(caseID: caseID, contact: nil) }
     }
 
     private func locate(_ contact: ContactID, in caseID: CaseID) throws(SwitchboardError) -> (Int, Int) {
@@ -491,7 +508,8 @@ public struct CaseDirectory: Sendable {
 
     // MARK: - Queries
 
-    public var customerCount: Int { customers.count(where: { $0.mergedInto == nil }) }
+    /// Live customers (merged-away ids not counted). O(1).
+    public var customerCount: Int { customers.count - mergedAway }
     public var caseCount: Int { cases.count }
 
     /// The customer an identifier belongs to.
@@ -637,6 +655,20 @@ struct CaseRecord: Sendable {
 struct StoredEntry: Sendable {
     var entry: HistoryEntry
     var previous: Int
+}
+
+/// A Message-ID with its hash computed once (see `Identifier.hashCode` for why).
+struct MessageKey: Hashable, Sendable {
+    let id: Substring
+    let hashCode: Int
+
+    init(_ id: Substring) {
+        self.id = id
+        self.hashCode = id.hashValue
+    }
+
+    static func == (a: MessageKey, b: MessageKey) -> Bool { a.hashCode == b.hashCode && a.id == b.id }
+    func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
 }
 
 struct MessageRecord: Sendable {

@@ -47,12 +47,26 @@ public enum IdentifierKind: String, CaseIterable, Hashable, Sendable, Codable, C
 public struct Identifier: Hashable, Sendable, CustomStringConvertible {
     public let kind: IdentifierKind
     public let value: String
+    /// The hash, computed once. Swift's dictionaries compare keys along a probe sequence; comparing
+    /// this first means a probe touches the text (a cache miss at a million customers) only on a
+    /// real match.
+    let hashCode: Int
 
     /// Wraps an already-canonical value. Use `normalise` for anything that came from outside.
     public init(uncheckedKind kind: IdentifierKind, value: String) {
         self.kind = kind
         self.value = value
+        var h = Hasher()
+        h.combine(kind)
+        h.combine(value)
+        self.hashCode = h.finalize()
     }
+
+    public static func == (a: Identifier, b: Identifier) -> Bool {
+        a.hashCode == b.hashCode && a.kind == b.kind && a.value == b.value
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
 
     public var description: String { "\(kind.rawValue):\(value)" }
 

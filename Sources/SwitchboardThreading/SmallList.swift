@@ -56,3 +56,43 @@ struct SmallList<Element: Hashable & Sendable>: Sequence, Sendable, Hashable {
 
     func makeIterator() -> Iterator { Iterator(list: self) }
 }
+
+/// A hash map that keeps each value beside its key. `Dictionary` stores keys and values in separate
+/// arrays, so a lookup in a map of millions of entries costs a cache miss for the key and another
+/// for the value; here the value shares the key's slot. Built on `Set` with equality and hashing on
+/// the key alone.
+struct InlineMap<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    struct Slot: Hashable, Sendable {
+        let key: Key
+        var value: Value?
+        static func == (a: Slot, b: Slot) -> Bool { a.key == b.key }
+        func hash(into hasher: inout Hasher) { hasher.combine(key) }
+    }
+
+    private var slots = Set<Slot>()
+
+    init() {}
+
+    var count: Int { slots.count }
+
+    mutating func reserveCapacity(_ n: Int) { slots.reserveCapacity(n) }
+
+    subscript(key: Key) -> Value? {
+        get {
+            guard let i = slots.firstIndex(of: Slot(key: key, value: nil)) else { return nil }
+            return slots[i].value
+        }
+        set {
+            if let newValue {
+                slots.update(with: Slot(key: key, value: newValue))
+            } else {
+                slots.remove(Slot(key: key, value: nil))
+            }
+        }
+    }
+
+    @discardableResult
+    mutating func removeValue(forKey key: Key) -> Value? {
+        slots.remove(Slot(key: key, value: nil))?.value
+    }
+}

@@ -112,6 +112,16 @@ final class TestService: ReactorService {
             probe.record { $0.heldCalls.append(call.id) }
             return .later
         }
+        // Answers through `reactor.reply` from inside the handler, then returns `.later` (GetCase) or a
+        // second answer (FindCustomer): the client must see exactly one answer either way.
+        reactor.handleUnary(.casesGetCase) { (_: Switchboard_V1_GetCaseRequest, call, reactor) -> UnaryOutcome<Switchboard_V1_GetCaseResponse> in
+            reactor.reply(call.id, Switchboard_V1_GetCaseResponse())
+            return .later
+        }
+        reactor.handleUnary(.casesFindCustomer) { (_: Switchboard_V1_FindCustomerRequest, call, reactor) -> UnaryOutcome<Switchboard_V1_FindCustomerResponse> in
+            reactor.reply(call.id, Switchboard_V1_FindCustomerResponse())
+            return .fail(WireError(.internal, "a second answer that must not be sent"))
+        }
         reactor.handleServerStream(.agentsStreamOffers, open: { [unowned self] (_: Switchboard_V1_StreamOffersRequest, call, reactor) in
             streams.append(call.id)
             let sent = reactor.send(Switchboard_V1_StreamOffersResponse(), on: call.id)

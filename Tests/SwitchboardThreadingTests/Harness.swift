@@ -71,6 +71,7 @@ extension CaseDirectory {
             }
             for caseID in c.openCases where !cases[Int(caseID.rawValue) - 1].status.isOpen { out.append("\(caseID) closed but in open list") }
         }
+        if customerCount != customers.count(where: { $0.mergedInto == nil }) { out.append("customerCount \(customerCount) is wrong") }
         if identifierTotal != identifierIndex.count { out.append("index has \(identifierIndex.count) identifiers, customers hold \(identifierTotal)") }
         for (n, c) in cases.enumerated() {
             let caseID = CaseID(UInt64(n + 1))

@@ -93,6 +93,7 @@ import Testing
         }
         #expect(h.directory.canonical(c.customer) == a.customer && h.directory.canonical(b.customer) == a.customer)
         #expect(Set(h.directory.customer(a.customer)?.cases ?? []) == [a.caseID, b.caseID, c.caseID])
+        #expect(h.directory.customerCount == 1 && h.directory.caseCount == 3)
         #expect(h.directory.violations().isEmpty)
     }
 

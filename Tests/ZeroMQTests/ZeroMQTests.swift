@@ -162,6 +162,33 @@ private func uniqueInproc(_ name: String) -> String { "inproc://\(name)-\(inproc
         #expect(frames.count == 2 && frames.size(at: 1) == 1024)
     }
 
+    /// A reply that reached a DEALER before its server went away can still be read afterwards,
+    /// with or without IMMEDIATE: a server that answers and then stops loses nothing.
+    @Test(arguments: [true, false])
+    func repliesSurviveTheServerClosing(immediate: Bool) throws {
+        let context = try Context()
+        var router: Socket? = try makeSocket(context, .router)
+        try router?.bind("tcp://127.0.0.1:*")
+        let endpoint = try #require(try router?.lastEndpoint())
+        let dealer = try makeSocket(context, .dealer)
+        try dealer.set(.immediate, immediate)
+        let monitorEndpoint = uniqueInproc("dealer-monitor")
+        try dealer.monitor(monitorEndpoint, events: .disconnected)
+        let monitor = try makeSocket(context, .pair)
+        try monitor.connect(monitorEndpoint)
+        try dealer.connect(endpoint)
+
+        try dealer.send([1])
+        let request = try #require(try router?.receiveMultipart())
+        try router?.send(multipart: [request[0], [2]])
+        try router?.set(.linger, 1_000)
+        router = nil  // the server closes right after answering
+
+        let event = try #require(try monitor.receiveMultipart())
+        #expect(MonitorEvent(frames: event)?.kind == .disconnected)
+        #expect(try dealer.receiveMultipart(dontWait: true) == [[2]])
+    }
+
     /// Sending a `Message` hands its buffer to libzmq without a copy and leaves it empty for reuse.
     @Test func sendingAMessageEmptiesIt() throws {
         let context = try Context()

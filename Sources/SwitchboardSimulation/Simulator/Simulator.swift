@@ -88,8 +88,9 @@ struct Replication {
         let topic: String?
     }
 
-    /// Per-channel data prepared once so the hot path only indexes arrays.
-    struct ChannelPlan {
+    /// Per-channel data prepared once so the hot path only indexes arrays. A class so taking one
+    /// out of the array is a single retain, not a copy of every field.
+    final class ChannelPlan {
         let load: ChannelLoad
         let channel: Channel
         let skills: WeightedChoice<[SkillRequirement]>?
@@ -102,6 +103,24 @@ struct Replication {
         let cost: Int
         let wrapUpMicros: Int64
         let hasSurges: Bool
+
+        init(load: ChannelLoad, channel: Channel, skills: WeightedChoice<[SkillRequirement]>?,
+             languages: WeightedChoice<String>?, priorities: WeightedChoice<Int>?, topics: WeightedChoice<String>?,
+             handle: DurationSampler, patience: DurationSampler?, thresholdMicros: Int64, cost: Int,
+             wrapUpMicros: Int64, hasSurges: Bool) {
+            self.load = load
+            self.channel = channel
+            self.skills = skills
+            self.languages = languages
+            self.priorities = priorities
+            self.topics = topics
+            self.handle = handle
+            self.patience = patience
+            self.thresholdMicros = thresholdMicros
+            self.cost = cost
+            self.wrapUpMicros = wrapUpMicros
+            self.hasSurges = hasSurges
+        }
     }
 
     let scenario: Scenario

@@ -174,6 +174,48 @@ import ZeroMQ
         #expect(try adapter.stats().queues.map(\.waiting).reduce(0, +) == 0)
     }
 
+    /// A customer who hangs up while the call is offered: the agent sees the offer withdrawn, and a
+    /// retried EndContact answers OK again without storing anything new.
+    @Test func endContactWithdrawsTheOfferAndRetriesAnswerOK() throws {
+        let fixture = try LiveFixture()
+        defer { fixture.shutdown() }
+        let agent = try fixture.agent("ringing")
+        let adapter = try fixture.client()
+        let call = try adapter.push(pushRequest(.voice, phone: "+14155550123"))
+        #expect(try agent.nextOffer()?.contact.contactID == call.contactID)
+        var end = Switchboard_V1_EndContactRequest()
+        end.contactID = call.contactID
+        end.reason = .abandoned
+        let first: Switchboard_V1_EndContactResponse = try adapter.call(.ingestEndContact, end)
+        #expect(first.offerWithdrawn)
+        let withdrawn = try #require(try agent.nextWithdrawal())
+        #expect(withdrawn.contactID == call.contactID && withdrawn.reason == .contactEnded)
+        let again: Switchboard_V1_EndContactResponse = try adapter.call(.ingestEndContact, end)
+        #expect(again.waitedMicros == first.waitedMicros)
+        end.reason = .selfServed
+        #expect(try adapter.failure(.ingestEndContact, end, as: Switchboard_V1_EndContactResponse.self)?.status == .failedPrecondition)
+        #expect(try adapter.getCase(call.caseID).history.first?.outcome == .abandoned)
+    }
+
+    /// A transfer to a named agent keeps the case: the second agent's offer shows the same case.
+    @Test func transferToAnAgentKeepsTheCase() throws {
+        let fixture = try LiveFixture()
+        defer { fixture.shutdown() }
+        let first = try fixture.agent("tier1")
+        let adapter = try fixture.client()
+        let chat = try adapter.push(pushRequest(.chat, email: "x@example.com"))
+        #expect(try first.nextOffer()?.contact.contactID == chat.contactID)
+        try first.accept(chat.contactID)
+        let second = try fixture.agent("tier2")
+        var transfer = Switchboard_V1_TransferRequest()
+        transfer.agentID = "tier1"
+        transfer.contactID = chat.contactID
+        transfer.toAgentID = "tier2"
+        let _: Switchboard_V1_TransferResponse = try first.client.call(.agentsTransfer, transfer)
+        let offer = try #require(try second.nextOffer())
+        #expect(offer.contact.contactID == chat.contactID && offer.contact.caseID == chat.caseID)
+    }
+
     /// Stopping the server and starting a new one on the same data dir keeps customers, cases,
     /// waiting contacts in their order and assignments; agents are logged out until they return,
     /// and get their accepted work back at login.

@@ -30,10 +30,11 @@ test: deps
 test-python: deps
 	bash examples/python/run-tests.sh
 
-## bench: release build, JSON lines on stdout. BENCH="suite ..." picks suites.
+## bench: release build, JSON lines on stdout, each suite in its own process. BENCH="suite ..." picks suites.
 bench: deps
 	$(SWIFT) build -c release $(BUILD_FLAGS) --product switchboard-bench
-	$$($(SWIFT) build -c release --show-bin-path)/switchboard-bench $(BENCH)
+	@bin=$$($(SWIFT) build -c release --show-bin-path)/switchboard-bench; \
+	for suite in $${BENCH:-$$($$bin --list)}; do $$bin $$suite || exit $$?; done
 
 ## proto: regenerate the committed Swift from proto/ (protoc from Debian, plugin from swift-protobuf).
 proto: deps

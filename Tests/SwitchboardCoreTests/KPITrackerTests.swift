@@ -55,6 +55,23 @@ private func at(_ s: Double) -> Instant { .seconds(s) }
         #expect(r.staffedUnits == 100)
     }
 
+    /// Wrap-up is busy time only as it elapses: a report in the middle of a wrap-up counts the part
+    /// that has passed, so occupancy cannot exceed 100 % of staffed capacity.
+    @Test func wrapUpCountsAsItElapses() throws {
+        var k = KPITracker(serviceLevelThresholds: thresholds)
+        k.record(.staffedCapacity(agent: "a", units: 100, at: at(0)))
+        // A 10 s call completed at 10 s with a 60 s wrap-up still to come.
+        k.record(.completed(contact: ContactID(1), case: CaseID(1), channel: .voice, handleTime: .seconds(10), wrapUp: .seconds(60), capacityUnits: 100, resolved: true, csat: nil, at: at(10)))
+        #expect(k.report(at: at(10)).occupancy == 1.0)
+        #expect(k.report(at: at(40)).channels[.voice]?.busyUnitSeconds == 4_000)
+        #expect(k.report(at: at(40)).occupancy == 1.0)
+        // After the wrap-up ends, the agent idles: occupancy falls.
+        k.record(.staffedCapacity(agent: "b", units: 0, at: at(100)))
+        let later = k.report(at: at(140))
+        #expect(later.channels[.voice]?.busyUnitSeconds == 7_000)
+        #expect(later.occupancy == 7_000.0 / 14_000)
+    }
+
     /// Repetition counts contacts per case within the repeat window; later contacts are not repeats.
     @Test func repetitionCountsContactsPerCaseWithinTheWindow() throws {
         var k = KPITracker(serviceLevelThresholds: thresholds)

@@ -83,6 +83,10 @@ public struct KPITracker: Sendable {
     var crossChannelCases = 0
     var firstContactsEnded = 0
     var firstContactResolutions = 0
+    /// Wrap-ups that started but had not ended at the last observation; bounded by the contacts in
+    /// wrap-up at once. Counted as busy up to the report's `now`, and folded in when they end.
+    var pendingWrapUps: [PendingWrapUp] = []
+    var earliestWrapUpEnd: Instant?
 
     /// - Parameter serviceLevelThresholds: "answered within T" per channel (the routing policy's
     ///   service-level targets). Channels not given use 20 s.
@@ -132,7 +136,14 @@ public struct KPITracker: Sendable {
             var ch = channels[channel.index]
             ch.completed += 1
             ch.totalHandle += handle.microseconds &+ wrapUp.microseconds
-            ch.busyUnitMicros += Double(max(units, 0)) * Double(handle.microseconds &+ wrapUp.microseconds)
+            // Handle time is over by now; wrap-up starts now and is counted as it elapses, so
+            // occupancy never runs ahead of the clock (it used to exceed 100 % in short windows).
+            ch.busyUnitMicros += Double(max(units, 0)) * Double(max(handle.microseconds, 0))
+            if wrapUp > .zero, units > 0 {
+                let end = observation.at + wrapUp
+                pendingWrapUps.append(PendingWrapUp(channel: channel.index, start: observation.at, end: end, units: units))
+                earliestWrapUpEnd = min(earliestWrapUpEnd ?? end, end)
+            }
             if let csat, csat.isFinite {
                 ch.csatCount += 1
                 ch.csatSum += csat
@@ -163,7 +174,22 @@ public struct KPITracker: Sendable {
         caseTallies[caseID] = t
     }
 
+    private mutating func foldEndedWrapUps(upTo now: Instant) {
+        guard let earliest = earliestWrapUpEnd, earliest <= now else { return }
+        var next: Instant?
+        pendingWrapUps.removeAll { w in
+            if w.end <= now {
+                channels[w.channel].busyUnitMicros += Double(w.units) * Double((w.end - w.start).microseconds)
+                return true
+            }
+            next = min(next ?? w.end, w.end)
+            return false
+        }
+        earliestWrapUpEnd = next
+    }
+
     private mutating func advanceClock(to now: Instant) {
+        foldEndedWrapUps(upTo: now)
         if let clock, now > clock {
             staffedUnitMicros += Double(staffedUnits) * Double((now - clock).microseconds)
         }
@@ -174,6 +200,10 @@ public struct KPITracker: Sendable {
     public func report(at now: Instant) -> KPIReport {
         var staffedMicros = staffedUnitMicros
         if let clock, now > clock { staffedMicros += Double(staffedUnits) * Double((now - clock).microseconds) }
+        var busyInWrapUp = [Double](repeating: 0, count: Channel.allCases.count)
+        for w in pendingWrapUps where now > w.start {
+            busyInWrapUp[w.channel] += Double(w.units) * Double((min(now, w.end) - w.start).microseconds)
+        }
         var perChannel: [Channel: ChannelKPIs] = [:]
         for channel in Channel.allCases {
             let t = channels[channel.index]
@@ -181,7 +211,7 @@ public struct KPITracker: Sendable {
                 channel: channel, serviceLevelThreshold: thresholds[channel.index], arrived: t.arrived, answered: t.answered,
                 answeredWithinThreshold: t.answeredInThreshold, abandoned: t.abandoned, selfServed: t.selfServed,
                 completed: t.completed, totalWait: Span(microseconds: t.totalWait), totalHandle: Span(microseconds: t.totalHandle),
-                busyUnitSeconds: t.busyUnitMicros / 1_000_000, staffedUnitSeconds: staffedMicros / 1_000_000, csatCount: t.csatCount,
+                busyUnitSeconds: (t.busyUnitMicros + busyInWrapUp[channel.index]) / 1_000_000, staffedUnitSeconds: staffedMicros / 1_000_000, csatCount: t.csatCount,
                 csatSum: t.csatSum)
         }
         let omni = OmnichannelKPIs(
@@ -190,6 +220,13 @@ public struct KPITracker: Sendable {
             firstContactResolutions: firstContactResolutions, repeatWindow: policy.repeatWindow)
         return KPIReport(at: now, channels: perChannel, omnichannel: omni, staffedUnits: staffedUnits)
     }
+}
+
+struct PendingWrapUp: Sendable {
+    var channel: Int
+    var start: Instant
+    var end: Instant
+    var units: Int
 }
 
 struct ChannelTally: Sendable {
@@ -276,8 +313,9 @@ public struct ChannelKPIs: Hashable, Sendable {
 
     /// Occupancy = capacity-unit-seconds busy on this channel ÷ capacity-unit-seconds staffed. With
     /// channel-agnostic agents this is the channel's share of the staffed capacity; the channels'
-    /// occupancies add up to the total (`KPIReport.occupancy`). Busy time is counted when a contact
-    /// completes, so a long contact still in progress is not yet in it.
+    /// occupancies add up to the total (`KPIReport.occupancy`). Handle time is counted when a contact
+    /// completes (a long contact still in progress is not yet in it); wrap-up is counted as it
+    /// elapses, so the figure never runs ahead of the clock.
     public var occupancy: Double? { staffedUnitSeconds > 0 ? busyUnitSeconds / staffedUnitSeconds : nil }
 
     /// Containment = self-served ÷ arrived: the share of the channel's contacts resolved without an agent.

@@ -20,11 +20,7 @@ struct SimulateCommand: ParsableCommand {
     @Argument(help: "The scenario YAML file.")
     var scenario: String
 
-    @Option(help: "Override the scenario's seed.")
-    var seed: UInt64?
-
-    @Option(help: "Override the scenario's number of replications.")
-    var replications: Int?
+    @OptionGroup var overrides: ScenarioOverrides
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -44,7 +40,7 @@ struct SimulateCommand: ParsableCommand {
     }
 
     private func execute() throws {
-        let loaded = try ScenarioLoading.load(path: scenario, seed: seed, replications: replications)
+        let loaded = try ScenarioLoading.load(path: scenario, overrides: overrides)
         if json && csv {
             throw SwitchboardError.invalidArgument("choose one of --json and --csv", field: "json")
         }
@@ -69,11 +65,22 @@ struct SimulateCommand: ParsableCommand {
 
 /// Shared by `simulate` and `staffing`: the scenario plus its engine policy (decoded strictly by
 /// SwitchboardConfig, so a misspelt policy key is refused with its path).
+/// The run overrides `simulate` and `staffing` share: same flags, same checks.
+struct ScenarioOverrides: ParsableArguments {
+    @Option(help: "Override the scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "Override the scenario's number of replications.")
+    var replications: Int?
+}
+
 enum ScenarioLoading {
-    static func load(path: String, seed: UInt64?, replications: Int?) throws(SwitchboardError) -> (scenario: Scenario, policy: Policy) {
+    /// Loads a scenario, applies the command-line overrides, and decodes and validates its `policy:`
+    /// block through the same loader `serve --policy` uses.
+    static func load(path: String, overrides: ScenarioOverrides) throws(SwitchboardError) -> (scenario: Scenario, policy: Policy) {
         var scenario = try Scenario.load(path: path)
-        if let seed { scenario.seed = seed }
-        if let replications {
+        if let seed = overrides.seed { scenario.seed = seed }
+        if let replications = overrides.replications {
             guard (1...10_000).contains(replications) else {
                 throw .invalidArgument("--replications must be 1–10000", field: "replications")
             }
@@ -82,7 +89,7 @@ enum ScenarioLoading {
         var policy = Policy()
         if let yaml = scenario.policyYAML {
             do {
-                policy = try ConfigDecoder.decode(Policy.self, fromYAML: yaml)
+                policy = try PolicyLoader.policy(fromYAML: yaml)
             } catch {
                 var e = error
                 e.message = "policy: " + e.message

@@ -26,11 +26,7 @@ struct StaffingCommand: ParsableCommand {
     @Option(help: "Highest acceptable abandonment per interval, e.g. 5%. Default: each channel's own max_abandon.")
     var maxAbandon: String?
 
-    @Option(help: "Override the scenario's seed.")
-    var seed: UInt64?
-
-    @Option(help: "Override the scenario's number of replications.")
-    var replications: Int?
+    @OptionGroup var overrides: ScenarioOverrides
 
     @Flag(help: "Print the roster and achieved figures as JSON.")
     var json = false
@@ -47,7 +43,7 @@ struct StaffingCommand: ParsableCommand {
     }
 
     private func execute() throws {
-        var (scenario, policy) = try ScenarioLoading.load(path: self.scenario, seed: seed, replications: replications)
+        var (scenario, policy) = try ScenarioLoading.load(path: self.scenario, overrides: overrides)
         if let target {
             let t = try ServiceTarget(parsing: target, field: "target")
             for c in scenario.channels.indices { scenario.channels[c].target = t }

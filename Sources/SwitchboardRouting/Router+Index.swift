@@ -45,6 +45,7 @@ extension Router {
         cellIndex[k] = c
         cellNonEmpty.append(0)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
+        levelPrefixTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
     }
 
@@ -167,15 +168,28 @@ extension Router {
         }
     }
 
-    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads.
+    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
+    /// brings the channel's level prefix minimums up to date (see `levelPrefixTops`).
     @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
+        let base = c &* Cell.queueCount
         if let first = cells[c].queues[q].entries.first {
-            queueTops[c &* Cell.queueCount &+ q] = first.key
+            queueTops[base &+ q] = first.key
             cellNonEmpty[c] |= bit
         } else {
-            queueTops[c &* Cell.queueCount &+ q] = OrderKey(key: .max, id: .max)
+            queueTops[base &+ q] = OrderKey(key: .max, id: .max)
             cellNonEmpty[c] &= ~bit
+        }
+        let channel = q / 10
+        let firstLevel = q % 10
+        var running = firstLevel == 0 ? OrderKey(key: .max, id: .max) : levelPrefixTops[base &+ (firstLevel - 1) &* 4 &+ channel]
+        for l in firstLevel..<10 {
+            let top = queueTops[base &+ channel &* 10 &+ l]
+            if top < running { running = top }
+            let i = base &+ l &* 4 &+ channel
+            // A prefix minimum that did not change leaves every higher one as it was.
+            if l > firstLevel && levelPrefixTops[i] == running { break }
+            levelPrefixTops[i] = running
         }
     }
 
@@ -542,14 +556,18 @@ extension Router {
         let fit = channelFit(spare: spare)
         search.removeAll(keepingCapacity: true)
         for k in 0..<agentQueueCells[ai].count {
-            let cell = agentQueueCells[ai][k]
-            var mask = agentQueueMasks[ai][k] & fit & cellNonEmpty[Int(cell)]
-            while mask != 0 {
-                let q = mask.trailingZeroBitCount
-                mask &= mask &- 1
-                let key = queueTops[Int(cell) &* Cell.queueCount &+ q]
+            let cell = Int(agentQueueCells[ai][k])
+            let levels = agentQueueMasks[ai][k]
+            let live = levels & fit & cellNonEmpty[cell]
+            if live == 0 { continue }
+            // One summary per channel with anything waiting: the least first key over the levels
+            // the agent meets, read from one run of `levelPrefixTops`.
+            let top = (~levels & 0x3FF | 0x400).trailingZeroBitCount - 1
+            let row = cell &* Cell.queueCount &+ top &* 4
+            for channel in 0..<4 where (live >> UInt64(channel &* 10)) & 0x3FF != 0 {
+                let key = levelPrefixTops[row &+ channel]
                 if key < bestKey {
-                    pushFrontier(FrontierEntry(key: key, cell: cell, queue: Int32(q), index: 0))
+                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))
                 }
             }
         }
@@ -557,6 +575,18 @@ extension Router {
             guard f.key < bestKey else { break }
             let cell = Int(f.cell)
             let q = Int(f.queue)
+            if f.index < 0 {
+                // A summary: open it into the channel's queues at levels up to the agent's.
+                let channel = q / 10
+                let nonEmpty = cellNonEmpty[cell]
+                for l in 0...(q % 10) {
+                    let queue = channel &* 10 &+ l
+                    guard nonEmpty & (UInt64(1) << UInt64(queue)) != 0 else { continue }
+                    let key = queueTops[cell &* Cell.queueCount &+ queue]
+                    if key < bestKey { pushFrontier(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
+                }
+                continue
+            }
             let count = cells[cell].queues[q].count
             let l = 2 * Int(f.index) + 1
             if l < count { pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }

@@ -30,7 +30,8 @@ extension Router {
             if a.load > a.capacity { problems.append("\(aid) over capacity: \(a.load)/\(a.capacity)") }
             if a.indexed != isRoutable(Int32(ai)) { problems.append("\(aid) indexed=\(a.indexed) but routable=\(isRoutable(Int32(ai)))") }
         }
-        for (id, slot) in contactIndex {
+        for (raw, slot) in contactIndex.entries {
+            let id = ContactID(raw)
             let c = contacts[Int(slot)]
             if c.id != id { problems.append("index maps \(id) to slot holding \(c.id)") }
             switch c.phase {
@@ -69,6 +70,23 @@ extension Router {
                     let pos = Int(positions[Int(bucketMembers[bi][i])])
                     let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
+                }
+            }
+        }
+        for c in cells.indices {
+            let base = c * Cell.queueCount
+            for q in 0..<Cell.queueCount {
+                let top = cells[c].queues[q].entries.first?.key ?? OrderKey(key: .max, id: .max)
+                if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
+                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cells[c].queues[q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
+            }
+            for channel in 0..<4 {
+                var running = OrderKey(key: .max, id: .max)
+                for level in 0..<10 {
+                    running = Swift.min(running, queueTops[base + channel * 10 + level])
+                    if levelPrefixTops[base + level * 4 + channel] != running {
+                        problems.append("cell \(c) channel \(channel) level \(level + 1) has a stale prefix minimum")
+                    }
                 }
             }
         }

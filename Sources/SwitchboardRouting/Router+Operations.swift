@@ -228,7 +228,7 @@ extension Router {
         if span > .zero {
             agents[Int(a)].wrapUpUnits += cost
             agents[Int(a)].wrapUpCount += 1
-            schedule(.wrapUpEnd, at: now + span, slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
+            schedule(.wrapUpEnd, at: now + span, lane: TimerLane.wrapUp(c.channel), slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
         } else {
             agents[Int(a)].load -= cost
         }
@@ -277,7 +277,7 @@ extension Router {
         }
         place(slot, rule: key.target >= 0 ? .transferToAgent : .bestIdleAgent, now: now, events: &events, announce: true)
         if policy.reofferCooldown > .zero, contacts[si].phase == .waiting {
-            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: contact.rawValue, units: 0)
+            schedule(.cooldown, at: contacts[si].excludedUntil, lane: TimerLane.cooldown, slot: slot, version: 0, ident: contact.rawValue, units: 0)
         }
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
@@ -435,9 +435,9 @@ extension Router {
         }
     }
 
-    mutating func schedule(_ kind: TimerKind, at: Instant, slot: Int32, version: UInt32, ident: UInt64, units: Int32) {
+    mutating func schedule(_ kind: TimerKind, at: Instant, lane: Int, slot: Int32, version: UInt32, ident: UInt64, units: Int32) {
         timerSeq &+= 1
-        timers.insert(TimerEntry(at: at, seq: timerSeq, kind: kind, slot: slot, version: version, ident: ident, units: units))
+        timers.insert(TimerEntry(at: at, seq: timerSeq, kind: kind, slot: slot, version: version, ident: ident, units: units), lane: lane)
     }
 
     /// Offers the contact (not in any bucket) to the best eligible idle agent, or puts it in line.
@@ -464,7 +464,7 @@ extension Router {
         var next = step + 1
         while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
         if next < stepBuckets.count {
-            schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+            schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, lane: TimerLane.relaxation(step: next), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         }
     }
 
@@ -485,7 +485,7 @@ extension Router {
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
         if refresh { refreshAgentIndex(a) }
-        schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        schedule(.offerTimeout, at: expires, lane: TimerLane.offer(channel), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
@@ -534,7 +534,7 @@ extension Router {
         }
         place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false)
         if contacts[si].phase == .waiting && contacts[si].excludedAgent >= 0 && contacts[si].excludedUntil > now {
-            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: id.rawValue, units: 0)
+            schedule(.cooldown, at: contacts[si].excludedUntil, lane: TimerLane.cooldown, slot: slot, version: 0, ident: id.rawValue, units: 0)
         }
         fill(a, now: now, events: &events)
     }
@@ -553,7 +553,7 @@ extension Router {
     /// Forgets a contact: its slot is reused.
     mutating func release(_ slot: Int32) {
         let si = Int(slot)
-        contactIndex.removeValue(forKey: contacts[si].id)
+        contactIndex[contacts[si].id] = nil
         contacts[si].phase = .free
         contacts[si].version &+= 1
         freeContactSlots.append(slot)

@@ -275,9 +275,10 @@ extension Router {
         return AgentKey(negatedScore: -score, order: a.order)
     }
 
+    /// Available, not holding its units back for a reserved contact, and with room for the cheapest channel.
     @inline(__always) func isRoutable(_ a: Int32) -> Bool {
         let r = agents[Int(a)]
-        return r.status == .available && r.capacity - r.load >= minimumCost
+        return r.status == .available && r.reservedFor < 0 && r.capacity - r.load >= minimumCost
     }
 
     /// 1 + the index of the largest channel cost that fits in `spare` units (0: nothing fits).
@@ -293,7 +294,7 @@ extension Router {
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
         let a = agents[ai]
-        let cls = a.status == .available ? capacityClass(spare: a.capacity - a.load) : 0
+        let cls = a.status == .available && a.reservedFor < 0 ? capacityClass(spare: a.capacity - a.load) : 0
         let n = agentCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
@@ -535,9 +536,11 @@ extension Router {
     /// The first waiting contact, in order, that agent `slot` may take, or nil; and how many buckets it looked at.
     ///
     /// One best-first walk over the queue heaps of all the agent's cells at once (a small heap of
-    /// heap positions), masked to the channels that fit and the levels the agent meets, so it looks
-    /// only at buckets whose first contact is ahead of the answer.
-    mutating func findContact(for slot: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
+    /// heap positions), masked to the channels that fit in `reach` units and the levels the agent
+    /// meets, so it looks only at buckets whose first contact is ahead of the answer. With `reach`
+    /// above the agent's spare units the answer may not fit: that is how `fill` finds the contact
+    /// to reserve capacity for. Contacts another agent reserved are passed over unless they fit now.
+    mutating func findContact(for slot: Int32, reach: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
         let ai = Int(slot)
         let spare = agents[ai].capacity - agents[ai].load
         var bestKey = OrderKey(key: .max, id: .max)
@@ -546,14 +549,14 @@ extension Router {
 
         for ch in 0..<4 {
             let personal = agents[ai].personalBuckets[ch]
-            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= spare,
-               let (k, s) = firstEligible(in: personal, agent: slot, below: bestKey, now: now) {
+            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= reach,
+               let (k, s) = firstEligible(in: personal, agent: slot, spare: spare, below: bestKey, now: now) {
                 considered += 1
                 bestKey = k
                 bestSlot = s
             }
         }
-        let fit = channelFit(spare: spare)
+        let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
         for k in 0..<agentQueueCells[ai].count {
             let cell = Int(agentQueueCells[ai][k])
@@ -596,7 +599,7 @@ extension Router {
             considered += 1
             let b = cells[cell].queues[q].entries[Int(f.index)].owner
             guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
-            if let (k, s) = firstEligible(in: b, agent: slot, below: bestKey, now: now) {
+            if let (k, s) = firstEligible(in: b, agent: slot, spare: spare, below: bestKey, now: now) {
                 bestKey = k
                 bestSlot = s
             }
@@ -636,13 +639,18 @@ extension Router {
         return first
     }
 
-    /// The first live contact in bucket `b` not barred from this agent by a re-offer cooldown.
-    func firstEligible(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+    /// The first live contact in bucket `b` that this agent may take: not barred from it by a
+    /// re-offer cooldown, and not reserved by another agent unless it fits in `spare` units now.
+    func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
         guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
-        let c = contacts[Int(top.slot)]
-        if !(c.excludedAgent == agent && now < c.excludedUntil) { return (top.order, top.slot) }
-        // Rare: the first in line just declined this agent. Walk the heap in order past it.
+        let cost = buckets[bi].cost
+        @inline(__always) func barred(_ c: ContactRecord) -> Bool {
+            (c.excludedAgent == agent && now < c.excludedUntil) || (c.reservedBy >= 0 && c.reservedBy != agent && cost > spare)
+        }
+        if !barred(contacts[Int(top.slot)]) { return (top.order, top.slot) }
+        // Rare: the first in line just declined this agent, or waits for another agent's units.
+        // Walk the heap in order past it.
         let heap = bucketHeaps[bi].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]
@@ -653,9 +661,7 @@ extension Router {
             let l = 2 * i + 1
             if l < heap.count { pending.append(l) }
             if l + 1 < heap.count { pending.append(l + 1) }
-            guard entryIsLive(e) else { continue }
-            let ce = contacts[Int(e.slot)]
-            if ce.excludedAgent == agent && now < ce.excludedUntil { continue }
+            guard entryIsLive(e), !barred(contacts[Int(e.slot)]) else { continue }
             best = e
         }
         return best.map { ($0.order, $0.slot) }

@@ -88,6 +88,9 @@ public struct Router: Sendable {
     var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
+    /// Agents whose reservation ended because their contact went elsewhere: they take work again
+    /// once the operation in progress is done with its own offers.
+    var releasedReservations: [Int32] = []
 
     public init(policy: RoutingPolicy = RoutingPolicy()) throws(SwitchboardError) {
         try policy.validate()

@@ -58,8 +58,9 @@ extension Router {
                 }
             }
         }
-        for (ci, cell) in cells.enumerated() {
-            for (h, idle) in cell.agents.enumerated() {
+        for ci in cells.indices {
+            for h in classCosts.indices {
+                let idle = idleHeaps[idleHeapIndex(cell: ci, class: h)]
                 let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
                 if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
                 for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {

@@ -537,19 +537,18 @@ extension Router {
             let capacity = agents[ai].capacity
             // Look past what fits only when something bigger could be waiting for this agent.
             let reach = channelFit(spare: capacity) != channelFit(spare: spare) ? capacity : spare
-            var found = findContact(for: a, reach: reach, now: now)
-            if let (slot, _) = found, Int32(policy.capacityCost[contacts[Int(slot)].channel]) > spare {
-                let c = contacts[Int(slot)]
-                if now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
-                    agents[ai].reservedFor = slot
-                    contacts[Int(slot)].reservedBy = a
+            let found = findContact(for: a, reach: reach, now: now)
+            if found.head >= 0 && found.head != found.fitting {
+                let c = contacts[Int(found.head)]
+                if c.reservedBy < 0 && now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
+                    agents[ai].reservedFor = found.head
+                    contacts[Int(found.head)].reservedBy = a
                     return
                 }
-                found = findContact(for: a, reach: spare, now: now)
             }
-            guard let (slot, considered) = found else { return }
-            removeWaiting(slot, now: now, departed: true)
-            offerFromLine(slot, to: a, rule: .bestWaitingContact, considered: considered, now: now, events: &events)
+            guard found.fitting >= 0 else { return }
+            removeWaiting(found.fitting, now: now, departed: true)
+            offerFromLine(found.fitting, to: a, rule: .bestWaitingContact, considered: found.considered, now: now, events: &events)
         }
     }
 

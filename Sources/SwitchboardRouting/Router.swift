@@ -61,6 +61,9 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
+    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`), one flat array so that
+    /// re-filing an agent touches one level of storage, not three.
+    var idleHeaps: [IdleHeap] = []
     /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []

@@ -217,6 +217,14 @@ private func expectConfigError(_ yaml: String, field: String, mentions: [String]
         #expect(keys(example) == ["routing"])
     }
 
+    /// docs/routing.md shows the example file's `routing` section word for word.
+    @Test func routingDocumentShowsTheExampleFile() throws {
+        let example = try String(contentsOfFile: Self.defaultsFile, encoding: .utf8)
+        let document = try String(contentsOfFile: Self.repositoryRoot + "/docs/routing.md", encoding: .utf8)
+        let section = try #require(example.range(of: "routing:\n")).lowerBound
+        #expect(document.contains(example[section...]))
+    }
+
     /// The worked scoring example of docs/routing.md ("Worked example: two agents, one contact"):
     /// the scores there are the ones the router computes with the default weights.
     @Test func workedScoringExampleMatchesTheRouter() throws {

@@ -162,7 +162,7 @@ struct AgentKey: Comparable, Sendable {
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
-    /// The queue heap (channel, level of the cell's first skill) this bucket sits in within its cells.
+    /// The queue heap (channel, minimum level of the cell's `skillA`) this bucket sits in within its cells.
     var queue: Int32
     var live = 0
     /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds

@@ -338,7 +338,7 @@ extension Router {
     @inline(__always) func eligible(_ agentSlot: Int32, contact c: ContactRecord, bucket b: Int32, now: Instant) -> Bool {
         let a = agents[Int(agentSlot)]
         let bucket = buckets[Int(b)]
-        guard a.status == .available, a.capacity - a.load >= bucket.cost else { return false }
+        guard a.status == .available, a.reservedFor < 0, a.capacity - a.load >= bucket.cost else { return false }
         if bucket.key.target >= 0 {
             guard bucket.key.target == agentSlot else { return false }
         } else {
@@ -404,8 +404,11 @@ extension Router {
         var bestScore = -Double.infinity
         var considered = 0
 
+        // The named agents (preferred, affinity) are scored before the walk; the walk skips them.
+        var namedA: Int32 = -1
+        var namedB: Int32 = -1
         @inline(__always) func consider(_ a: Int32, _ router: borrowing Router) {
-            if a == best { return }
+            if a == best || a == namedA || a == namedB { return }
             considered += 1
             let s = router.score(a, contact: c, now: now)
             if top.count < TopCandidates.capacity || s > top[top.count - 1].score {
@@ -420,10 +423,14 @@ extension Router {
         if target >= 0 {
             if eligible(target, contact: c, bucket: b, now: now) { consider(target, self) }
         } else {
-            if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) { consider(c.preferredAgent, self) }
+            if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) {
+                consider(c.preferredAgent, self)
+                namedA = c.preferredAgent
+            }
             if c.affinityAgent >= 0 && c.affinityAgent != c.preferredAgent && now <= c.affinityUntil
                 && eligible(c.affinityAgent, contact: c, bucket: b, now: now) {
                 consider(c.affinityAgent, self)
+                namedB = c.affinityAgent
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             agentSearch.removeAll(keepingCapacity: true)

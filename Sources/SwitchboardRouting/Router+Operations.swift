@@ -5,9 +5,13 @@ import SwitchboardDomain
 extension Router {
     // MARK: Agents
 
-    /// Logs an agent in (or updates the profile of one already logged in) and makes it available.
-    /// Work it still holds from an earlier session stays with it. It takes waiting work at once.
-    public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+    /// Logs an agent in (or updates the profile of one already logged in), available or away.
+    /// Work it still holds from an earlier session stays with it. Available, it takes waiting work
+    /// at once; away, it gets nothing until it becomes available (no offer slips in between).
+    public mutating func login(_ profile: AgentProfile, as status: AgentStatus = .available, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard status != .offline else {
+            throw .invalidArgument("an agent logs in available or away; use logout to go offline", field: "initial_state")
+        }
         guard !profile.id.rawValue.isEmpty, profile.id.rawValue.utf8.count <= 256 else {
             throw .invalidArgument("agent id must be 1–256 bytes", field: "agent_id")
         }
@@ -95,11 +99,15 @@ extension Router {
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
-        agents[ai].status = .available
+        agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now
         noteState(slot, events: &events)
-        fill(slot, now: now, events: &events)
+        if status == .available {
+            fill(slot, now: now, events: &events)
+        } else {
+            refreshAgentIndex(slot)
+        }
     }
 
     /// Sets an agent available, away or offline (offline is `logout`). Setting available also

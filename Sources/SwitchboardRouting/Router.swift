@@ -9,14 +9,17 @@ import SwitchboardDomain
 /// - Waiting contacts live in *buckets*, one per distinct effective requirement (channel, required
 ///   skills with minimum levels, accepted languages, or a named agent). Each bucket is a heap on the
 ///   fixed order key (see `RoutingPolicy`), with lazy deletion.
-/// - A *cell* is a (language, skill) pair. A non-empty bucket is filed in the cell of each language it
-///   accepts and its first required skill; an idle agent is filed in the cell of every language and
-///   skill it has (plus the "any" language and skill). Each cell holds a heap of its buckets by their
-///   first contact's order key and a heap of its idle agents by index score.
-/// - Arrival: the contact's bucket names its cells; the best few idle agents in each are scored in
-///   full and the best eligible one gets the offer.
-/// - Freed capacity: the agent's cells name the buckets it could serve; a pruned walk of each cell's
-///   bucket heap finds the smallest order key the agent is eligible for.
+/// - A *cell* is a language and one or two skills. A non-empty bucket is filed, under its first
+///   contact's order key, in the cell of each language it accepts and its two most demanding
+///   required skills (one heap per channel and minimum level); an idle agent is filed in the
+///   single-skill cell of every language and skill it has (plus the "any" language and skill), one
+///   heap per spare-capacity class, by index score.
+/// - Arrival: the cells of the bucket's languages and its most demanding skill hold the candidate
+///   agents; the best few are scored in full and the best eligible one gets the offer.
+/// - Freed capacity: the agent's cells name the buckets it could serve; one best-first walk over
+///   their heaps (a level-prefix minimum per cell and channel first) finds the smallest order key
+///   the agent is eligible for, and the head of its line when that one is too big (capacity
+///   reservation, see `fill`).
 public struct Router: Sendable {
     public private(set) var policy: RoutingPolicy
 

@@ -210,7 +210,7 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
     /// email 15 min, social 225 s. A very long span (e.g. `1000h`) turns it off for a channel.
     public var reserveCapacityAfter = PerChannel(voice: Span.seconds(5), chat: .seconds(15), email: .minutes(15), social: .seconds(225))
     /// How many eligible idle agents, best first by the index, are fully scored for one contact. Default 8.
-    /// Exact for single-skill contacts; for multi-skill contacts the index orders by the first skill.
+    /// Exact for single-skill contacts; for multi-skill contacts the index orders by the most demanding skill.
     public var candidateLimit: Int = 8
 
     public init() {}

@@ -122,6 +122,7 @@ extension Router {
             key: key, cost: Int32(policy.capacityCost[channel]),
             queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level))))
         bucketHeaps.append(BinaryHeap())
+        bucketTopReserved.append(false)
         bucketCells.append(queueCells)
         bucketAgentCells.append(agentCells)
         bucketMembers.append(Array(repeating: -1, count: queueCells.count))
@@ -133,6 +134,7 @@ extension Router {
     /// Files a bucket in its cells under its first contact's key, or takes it out when empty.
     mutating func refreshBucketIndex(_ b: Int32) {
         let bi = Int(b)
+        noteTopReservation(b)
         let n = bucketCells[bi].count
         let q = Int(buckets[bi].queue)
         guard let top = bucketHeaps[bi].min else {
@@ -165,6 +167,13 @@ extension Router {
             }
             buckets[bi].registered = true
         }
+    }
+
+    /// Mirrors whether a bucket's first contact is reserved by an agent into the dense array the
+    /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact).
+    @inline(__always) mutating func noteTopReservation(_ b: Int32) {
+        let reserved = bucketHeaps[Int(b)].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false
+        if bucketTopReserved[Int(b)] != reserved { bucketTopReserved[Int(b)] = reserved }
     }
 
     /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
@@ -545,6 +554,9 @@ extension Router {
     /// What freed capacity found for one agent: the first waiting contact in order that it may take
     /// and that fits its spare units, and the first in order that it may take at all (which may be
     /// too big: the candidate for a capacity reservation). Slots, -1 for none.
+    /// How many too-big buckets one freed-capacity search looks at for a head of line.
+    static let headLookLimit = 8
+
     struct ContactSearch {
         var fitting: Int32 = -1
         var head: Int32 = -1
@@ -564,6 +576,7 @@ extension Router {
         var fitKey = OrderKey(key: .max, id: .max)
         var headKey = OrderKey(key: .max, id: .max)
         var result = ContactSearch()
+        var headLooks = 0
 
         /// Offers bucket `b` as the answer, or as the head when it is too big; returns whether it was looked at.
         @inline(__always) func look(at b: Int32, _ router: inout Router) {
@@ -611,6 +624,11 @@ extension Router {
             guard f.key < fitKey else { break }
             let cell = Int(f.cell)
             let q = Int(f.queue)
+            // A queue too big for the agent can only improve the head: once the head is ahead of
+            // this key, neither it nor anything below it matters. And the head search gives up
+            // after a few buckets (their first contacts all reserved by others): the reservation
+            // is a guard against starving, and the next agent to free units tries again.
+            if channelCosts[q / 10] > spare && (!(f.key < headKey) || headLooks >= Self.headLookLimit) { continue }
             if f.index < 0 {
                 // A summary: open it into the channel's queues at levels up to the agent's.
                 let channel = q / 10
@@ -630,10 +648,11 @@ extension Router {
                 pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
             }
             let b = cells[cell].queues[q].entries[Int(f.index)].owner
-            // A bucket too big for the agent can only improve the head.
-            if buckets[Int(b)].cost > spare && !(f.key < headKey) { continue }
+            let tooBig = channelCosts[q / 10] > spare
+            if tooBig && bucketTopReserved[Int(b)] { continue }
             result.considered += 1
             guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
+            if tooBig { headLooks += 1 }
             look(at: b, &self)
         }
         return result

@@ -75,6 +75,8 @@ extension Router {
             if excluded != b.excludedLive { problems.append("bucket \(bi) counts \(b.excludedLive) barring contacts but holds \(excluded)") }
             if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
             if let top = heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
+            let topReserved = heap.min.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false
+            if bucketTopReserved[bi] != topReserved { problems.append("bucket \(bi) mirrors a stale reservation flag") }
             if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }
             if b.registered, let top = heap.min {
                 for (i, cell) in bucketCells[bi].enumerated() {

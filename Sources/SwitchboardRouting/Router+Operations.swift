@@ -551,6 +551,7 @@ extension Router {
                 if c.reservedBy < 0 && now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
                     agents[ai].reservedFor = found.head
                     contacts[Int(found.head)].reservedBy = a
+                    noteTopReservation(c.bucket)
                     return
                 }
             }
@@ -585,6 +586,7 @@ extension Router {
         guard slot >= 0 else { return }
         agents[Int(a)].reservedFor = -1
         contacts[Int(slot)].reservedBy = -1
+        noteTopReservation(contacts[Int(slot)].bucket)
     }
 
     /// An offer ends without acceptance: the agent's units come back, the contact goes back in line

@@ -56,6 +56,8 @@ public struct Router: Sendable {
     var bucketIndex: [BucketKey: Int32] = [:]
     var buckets: [Bucket] = []
     var bucketHeaps: [BinaryHeap<WaitingEntry>] = []
+    /// Per bucket: its first contact is reserved by an agent (see `noteTopReservation`).
+    var bucketTopReserved: [Bool] = []
     /// One cell per language a bucket accepts, and its membership in each while non-empty.
     var bucketCells: [[Int32]] = []
     var bucketMembers: [[Int32]] = []
@@ -87,6 +89,8 @@ public struct Router: Sendable {
     let minimumCost: Int32
     /// The distinct channel costs, ascending: the spare-capacity classes of the idle-agent heaps.
     let classCosts: [Int32]
+    /// Capacity cost by channel index.
+    let channelCosts: [Int32]
 
     // Scratch space reused across calls so decisions allocate nothing.
     var frontier: [Int32] = []
@@ -114,6 +118,7 @@ public struct Router: Sendable {
         self.timers = TimerQueue(laneCount: TimerLane.relaxation(step: 0) + rules.count)
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
         self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
+        self.channelCosts = Channel.allCases.map { Int32(policy.capacityCost[$0]) }
         frontier.reserveCapacity(256)
         search.reserveCapacity(256)
         agentSearch.reserveCapacity(256)

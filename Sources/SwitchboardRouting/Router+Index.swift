@@ -468,7 +468,7 @@ extension Router {
             let sig = signatures[Int(c.signature)].key
             let exactBound = sig.required[1] == 0 && sig.preferred[0] == 0
             let w = policy.scoring
-            let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + w.exactLanguage
+            let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)
                 - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
             while found < limit && visits < visitLimit, let f = popAgentFrontier() {
                 if exactBound && top.count == TopCandidates.capacity && -f.key.negatedScore + offset < top[TopCandidates.capacity - 1].score {

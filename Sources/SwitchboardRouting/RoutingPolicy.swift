@@ -316,6 +316,9 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
         guard weights.allSatisfy(\.isFinite) else {
             throw .invalidArgument("scoring weights must be finite numbers", field: "scoring")
         }
+        guard affinityWindow >= .zero else {
+            throw .invalidArgument("affinity_window must not be negative (0 turns affinity off)", field: "affinity_window")
+        }
         guard missedOffersToAway >= 0 else {
             throw .invalidArgument("missed_offers_to_away must be 0 (off) or more", field: "missed_offers_to_away")
         }

@@ -167,3 +167,25 @@ import Testing
         #expect(h.offeredTo(c) == "a")
     }
 }
+
+@Suite struct RoutingPolicyValidationTests {
+    /// Durations that cannot be negative are refused, naming the key, before a router is made.
+    @Test func negativeDurationsAreRefusedWithTheirKey() throws {
+        var policy = RoutingPolicy()
+        policy.affinityWindow = .seconds(-1)
+        #expect(throws: SwitchboardError.self) { try Router(policy: policy) }
+        do {
+            _ = try Router(policy: policy)
+        } catch {
+            #expect(error.field == "affinity_window")
+        }
+        policy = RoutingPolicy()
+        policy.reserveCapacityAfter.voice = .seconds(-5)
+        do {
+            _ = try Router(policy: policy)
+            Issue.record("a negative reserve_capacity_after was accepted")
+        } catch {
+            #expect(error.field == "reserve_capacity_after.voice")
+        }
+    }
+}

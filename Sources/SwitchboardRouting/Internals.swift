@@ -296,3 +296,13 @@ struct StepRule: Sendable {
     var preferredRequired: Bool
     var widened: Bool
 }
+
+/// A contact's requirements as the caller gave them, with the signature they came to: most
+/// contacts repeat the requirements of the one before on their channel.
+struct RecentRequest: Sendable {
+    var language: String?
+    var required: [SkillRequirement]
+    var preferred: [SkillRequirement]
+    var languageIndex: Int32
+    var signature: Int32
+}

@@ -165,10 +165,23 @@ extension Router {
         guard (1...10).contains(request.priority) else {
             throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
         }
-        let required = try pack(request.required, field: "required_skills")
-        let preferred = try pack(request.preferred, field: "preferred_skills")
-        let language = try internLanguage(request.language, field: "language")
-        let sig = try signature(for: SignatureKey(channel: UInt8(request.channel.index), language: language, target: -1, required: required, preferred: preferred))
+        let language: Int32
+        let sig: Int32
+        let ch = request.channel.index
+        if let recent = recentRequests[ch], recent.language == request.language, recent.required == request.required,
+           recent.preferred == request.preferred {
+            // The same requirements as the channel's previous contact (an adapter's routing rule,
+            // a simulator's mix): no skill names to hash, no signature to look up.
+            language = recent.languageIndex
+            sig = recent.signature
+        } else {
+            let required = try pack(request.required, field: "required_skills")
+            let preferred = try pack(request.preferred, field: "preferred_skills")
+            language = try internLanguage(request.language, field: "language")
+            sig = try signature(for: SignatureKey(channel: UInt8(ch), language: language, target: -1, required: required, preferred: preferred))
+            recentRequests[ch] = RecentRequest(
+                language: request.language, required: request.required, preferred: request.preferred, languageIndex: language, signature: sig)
+        }
 
         let slot: Int32
         if let free = freeContactSlots.popLast() {

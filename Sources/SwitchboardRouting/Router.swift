@@ -98,6 +98,8 @@ public struct Router: Sendable {
     var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
+    /// Per channel, the requirements of the last contact enqueued and their signature.
+    var recentRequests: [RecentRequest?] = [nil, nil, nil, nil]
     /// Agents whose reservation ended because their contact went elsewhere: they take work again
     /// once the operation in progress is done with its own offers.
     var releasedReservations: [Int32] = []

@@ -50,6 +50,8 @@ public struct CaseDirectory: Sendable {
     var mergedAway = 0
     /// Reused per call so normalising identifiers does not allocate in steady state.
     var scratch: [Identifier] = []
+    /// Where `warm` leaves the values it loaded (meaningless; see there).
+    var warmSink = 0
 
     public init(policy: ThreadingPolicy = ThreadingPolicy()) {
         self.policy = policy
@@ -78,7 +80,9 @@ public struct CaseDirectory: Sendable {
         self.cases.reserveCapacity(cases)
         entries.reserveCapacity(contacts)
         identifiers.reserveCapacity(customers * max(0, identifiersPerCustomer))
-        messages.reserveCapacity(Int(Double(contacts) * min(max(emailShare, 0), 1)))
+        let emails = Int(Double(contacts) * min(max(emailShare, 0), 1))
+        messages.reserveCapacity(emails)
+        texts.reserveCapacity(emails)
     }
 
     /// The most recently closed cases kept per customer for the reopen rule.
@@ -120,15 +124,36 @@ public struct CaseDirectory: Sendable {
         }
         var ownMessageID: Substring?
         var ownMessageHash = 0
-        // Our own outgoing mail with this id, which the inbound copy takes over.
-        var outgoingNode: Int?
         if let raw = input.messageID {
             guard let m = CaseDirectory.normaliseMessageID(raw) else {
                 throw .invalidArgument(
                     "messageID '\(raw.prefix(80))' is not a Message-ID: send the header value, e.g. <abc123@mail.example.com>",
                     field: "messageID")
             }
-            let hash = m.hashValue
+            ownMessageID = m
+            ownMessageHash = m.hashValue
+        }
+        // Identifiers are normalised before the duplicate check so that all lookups can be started
+        // together (below), but an invalid one is reported where it always was: after it.
+        scratch.removeAll(keepingCapacity: true)
+        var identifierError: SwitchboardError?
+        for (i, raw) in input.identifiers.enumerated() {
+            do {
+                let id = try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifiers[\(i)]")
+                if !scratch.contains(id) { scratch.append(id) }
+            } catch {
+                identifierError = error
+                break
+            }
+        }
+        let inReplyTo = input.inReplyTo.flatMap { CaseDirectory.normaliseMessageID($0) }
+        let inReplyToHash = inReplyTo?.hashValue ?? 0
+        warm(ownMessageHash: ownMessageID == nil ? nil : ownMessageHash, inReplyToHash: inReplyTo == nil ? nil : inReplyToHash)
+
+        // Our own outgoing mail with this id, which the inbound copy takes over.
+        var outgoingNode: Int?
+        if let m = ownMessageID {
+            let hash = ownMessageHash
             if let n = messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) {
                 let seen = messages[node: n]
                 if seen.contact == 0 {
@@ -140,14 +165,8 @@ public struct CaseDirectory: Sendable {
                         DuplicateDelivery(original: ContactID(seen.contact), caseID: caseID, customer: customer, matchedOn: .messageID))
                 }
             }
-            ownMessageID = m
-            ownMessageHash = hash
         }
-        scratch.removeAll(keepingCapacity: true)
-        for (i, raw) in input.identifiers.enumerated() {
-            let id = try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifiers[\(i)]")
-            if !scratch.contains(id) { scratch.append(id) }
-        }
+        if let identifierError { throw identifierError }
         if let ref = input.caseReference, !isKnown(ref) {
             throw .notFound("caseReference \(ref) does not exist; leave it out to thread by the other rules", field: "caseReference")
         }
@@ -189,7 +208,7 @@ public struct CaseDirectory: Sendable {
             }
         }
         if chosen == nil, input.inReplyTo != nil || !input.references.isEmpty {
-            if let (caseID, messageID) = replyTarget(input) {
+            if let (caseID, messageID) = replyTarget(input, inReplyTo: inReplyTo, hash: inReplyToHash) {
                 if let ok = admit(caseID, rule: .emailReply, customer: customer, now: now, decision: &decision) {
                     chosen = ok
                     decision.matchedMessage = messageID
@@ -249,15 +268,16 @@ public struct CaseDirectory: Sendable {
     }
 
     /// The case a Message-ID was seen on.
-    private func caseOfMessage(_ m: Substring) -> CaseID? {
-        let hash = m.hashValue
+    private func caseOfMessage(_ m: Substring, hash: Int? = nil) -> CaseID? {
+        let hash = hash ?? m.hashValue
         guard let n = messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) else { return nil }
         return CaseID(UInt64(messages[node: n].caseNumber))
     }
 
     /// The first of In-Reply-To, then References newest first, that names a message we have seen.
-    private func replyTarget(_ input: ThreadingInput) -> (CaseID, Substring)? {
-        if let r = input.inReplyTo, let m = CaseDirectory.normaliseMessageID(r), let c = caseOfMessage(m) {
+    /// `inReplyTo` is the header already normalised, with its hash.
+    private func replyTarget(_ input: ThreadingInput, inReplyTo: Substring?, hash: Int) -> (CaseID, Substring)? {
+        if let m = inReplyTo, let c = caseOfMessage(m, hash: hash) {
             return (c, m)
         }
         for entry in input.references.reversed() {
@@ -331,6 +351,26 @@ public struct CaseDirectory: Sendable {
             return id
         }
         return nil
+    }
+
+    /// Starts every memory load the lookups of this contact will need, all at once: the index
+    /// slots of its Message-ID, identifiers and In-Reply-To, the records they name, the text they
+    /// are compared with, and the customer or case record behind them. At a million customers each
+    /// of those is a cache miss; taken one lookup after another they cost about ten memory
+    /// latencies in a row, started together the processor overlaps them. Nothing here decides
+    /// anything: the values only feed `warmSink` so the loads are not optimised away.
+    private mutating func warm(ownMessageHash: Int?, inReplyToHash: Int?) {
+        var sink = 0
+        if let h = ownMessageHash { sink &+= messages.warm(hash: h) { Int($0.id.utf8.first ?? 0) } }
+        for id in scratch {
+            sink &+= identifiers.warm(hash: id.hashCode) { node in
+                Int(node.identifier.value.utf8.first ?? 0) &+ Int(customers[Int(node.customer) &- 1].lastCase)
+            }
+        }
+        if let h = inReplyToHash {
+            sink &+= messages.warm(hash: h) { node in Int(node.id.utf8.first ?? 0) &+ Int(cases[Int(node.caseNumber) &- 1].lastEntry) }
+        }
+        warmSink = sink
     }
 
     // MARK: - Identity
@@ -831,6 +871,18 @@ public struct CaseDirectory: Sendable {
     /// A Message-ID without surrounding whitespace and angle brackets, or nil when nothing is left,
     /// it holds whitespace or it is too long. A slice of the input: no allocation.
     static func normaliseMessageID<S: StringProtocol>(_ raw: S) -> Substring? where S.SubSequence == Substring {
+        // ASCII (every real Message-ID): trim on bytes, where a byte is a character (CR LF, the one
+        // two-byte character, is trimmed whole either way). Character-wise trimming costs a
+        // grapheme-break check per step.
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            var u = raw[...].utf8
+            while let f = u.first, f <= 0x20 { u = u.dropFirst() }
+            while let l = u.last, l <= 0x20 { u = u.dropLast() }
+            if u.first == 0x3C { u = u.dropFirst() }
+            if u.last == 0x3E { u = u.dropLast() }
+            if u.isEmpty || u.count > maxMessageIDLength || u.contains(where: { $0 <= 0x20 }) { return nil }
+            return Substring(u)
+        }
         var s = raw[...]
         while let f = s.utf8.first, f <= 0x20 { s = s.dropFirst() }
         while let l = s.utf8.last, l <= 0x20 { s = s.dropLast() }

@@ -59,6 +59,18 @@ struct HashedNodeTable<Node: HashedNode>: Sendable {
         }
     }
 
+    /// Loads what a `find(hash:)` will touch, without deciding anything: the home slot and, when
+    /// its tag matches, the record, passed to `touch` to load more (its key's text, a record it
+    /// names). Returns a value depending on the loads; see `CaseDirectory.warm` for why.
+    @inline(__always)
+    func warm(hash: Int, touch: (Node) -> Int) -> Int {
+        if slots.isEmpty { return 0 }
+        let s = slots[hash & (slots.count - 1)]
+        let n = Int(truncatingIfNeeded: s & 0xFFFF_FFFF)
+        guard n != 0, s >> 32 == UInt64(UInt(bitPattern: hash) >> 32) else { return Int(truncatingIfNeeded: s) }
+        return touch(nodes[n - 1])
+    }
+
     /// Appends a record the caller has checked is not present; returns its number.
     @discardableResult
     mutating func append(_ node: Node) -> Int {

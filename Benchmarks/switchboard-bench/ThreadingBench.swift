@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Histogram
+import SwitchboardCore
 import SwitchboardDomain
 import SwitchboardThreading
 
@@ -21,7 +22,7 @@ import SwitchboardThreading
 ///   from the resident-set growth over the setup, beside the directory's own record sizes;
 /// - `anonymous_stream`: what the surge simulator does most, a fresh directory taking a million
 ///   anonymous chats (each a new customer and case) without `reserveCapacity`, so table growth is
-///   included; with its bytes per contact.
+///   included; with the directory's bytes per contact (record arrays at their grown capacity).
 var threadingSuite: BenchSuite { BenchSuite(name: "threading", run: runThreadingBench) }
 
 func runThreadingBench() {
@@ -135,6 +136,8 @@ func runThreadingBench() {
         "customer_record_bytes": .int(footprint.customerRecordBytes), "case_record_bytes": .int(footprint.caseRecordBytes),
         "history_entry_bytes": .int(footprint.historyEntryBytes), "identifier_record_bytes": .int(footprint.identifierBytes),
         "message_id_record_bytes": .int(footprint.messageIDBytes), "directory_tables_mib": .int(footprint.totalBytes >> 20),
+        "threading_decision_bytes": .int(MemoryLayout<ThreadingDecision>.stride), "threading_result_bytes": .int(MemoryLayout<ThreadingResult>.stride),
+        "engine_event_bytes": .int(MemoryLayout<EngineEvent>.stride),
     ])
     directory = CaseDirectory()
     runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000)
@@ -142,7 +145,6 @@ func runThreadingBench() {
 
 /// A fresh, unreserved directory taking anonymous chats back to back, as the simulator pushes them.
 func runAnonymousStream(contacts: Int) {
-    let rssBefore = residentBytes()
     var directory = CaseDirectory()
     var histogram = Histogram<UInt64>(highestTrackableValue: 10_000_000_000)
     let input = ThreadingInput(channel: .chat)
@@ -162,7 +164,7 @@ func runAnonymousStream(contacts: Int) {
         "suite": .string("threading"), "case": .string("anonymous_stream"), "decisions": .int(contacts), "reserved": .bool(false),
         "p50_us": micros(50), "p99_us": micros(99), "p999_us": micros(99.9), "max_us": .double(Double(histogram.max) / 1000),
         "decisions_per_sec_incl_timing": .double(Double(contacts) / seconds), "failures": .int(failures),
-        "rss_bytes_per_contact": .int((residentBytes() - rssBefore) / max(1, contacts)),
+        "directory_bytes_per_contact": .int(directory.footprint.totalBytes / max(1, contacts)),
         "cases_after": .int(directory.caseCount), "load_average_1m": .double(loadAverage()),
     ])
 }

@@ -158,10 +158,10 @@ public struct ThreadingDecision: Hashable, Sendable, CustomStringConvertible {
     private var caseLastActiveRaw: Int64 = 0
     /// `passedOver`'s case, meaningful when `passedOverWhy` is not `noneRaw`.
     private var passedOverCase: CaseID = CaseID(0)
-    /// The match as a slice of the input header (no allocation on the hot path).
-    var matchedMessage: Substring?
     /// Merges and refused merges; nil (no allocation, no reference counting) when there are none.
     var identityChanges: IdentityChanges?
+    /// The match as a slice of the input header (no allocation on the hot path).
+    var matchedMessage: Substring?
     public var rule: ThreadingRule
     private var flags: UInt8 = 0
     private var passedOverRule: ThreadingRule = .newCase

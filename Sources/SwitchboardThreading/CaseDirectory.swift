@@ -241,7 +241,9 @@ public struct CaseDirectory: Sendable {
             messages[node: n].caseNumber = UInt32(caseID.rawValue)
             messages[node: n].contact = contact.rawValue
         } else if let m = ownMessageID {
-            messages.append(MessageNode(id: m, hashCode: ownMessageHash, caseNumber: UInt32(caseID.rawValue), contact: contact.rawValue))
+            messages.append(
+                MessageNode(id: m, hashCode: ownMessageHash, caseNumber: UInt32(caseID.rawValue), contact: contact.rawValue),
+                hint: UInt32(caseID.rawValue))
         }
         if let key = input.idempotencyKey {
             idempotency[key] = Delivered(contact: contact, caseID: caseID, customer: customer, at: now)
@@ -361,14 +363,22 @@ public struct CaseDirectory: Sendable {
     /// anything: the values only feed `warmSink` so the loads are not optimised away.
     private mutating func warm(ownMessageHash: Int?, inReplyToHash: Int?) {
         var sink = 0
-        if let h = ownMessageHash { sink &+= messages.warm(hash: h) { Int($0.id.utf8.first ?? 0) } }
+        if let h = ownMessageHash { sink &+= messages.warm(hash: h, touch: { Int($0.id.utf8.first ?? 0) }, touchHint: { _ in 0 }) }
         for id in scratch {
-            sink &+= identifiers.warm(hash: id.hashCode) { node in
-                Int(node.identifier.value.utf8.first ?? 0) &+ Int(customers[Int(node.customer) &- 1].lastCase)
-            }
+            // The identifier's record and its text; beside them (from the hint) the customer and the
+            // customer's open case, which the open-case rule reads next.
+            sink &+= identifiers.warm(
+                hash: id.hashCode, touch: { Int($0.identifier.value.utf8.first ?? 0) },
+                touchHint: { customer in
+                    guard customer != 0 else { return 0 }
+                    let open = customers[Int(customer) &- 1].openCase
+                    return open == 0 ? 1 : Int(truncatingIfNeeded: cases[Int(open) &- 1].lastActivity)
+                })
         }
         if let h = inReplyToHash {
-            sink &+= messages.warm(hash: h) { node in Int(node.id.utf8.first ?? 0) &+ Int(cases[Int(node.caseNumber) &- 1].lastEntry) }
+            sink &+= messages.warm(
+                hash: h, touch: { Int($0.id.utf8.first ?? 0) },
+                touchHint: { number in number == 0 ? 0 : Int(cases[Int(number) &- 1].customer) })
         }
         warmSink = sink
     }
@@ -516,7 +526,8 @@ public struct CaseDirectory: Sendable {
 
     private mutating func attach(_ id: Identifier, to customer: CustomerID) {
         let i = index(customer)
-        let n = identifiers.append(IdentifierNode(identifier: id, customer: UInt32(customer.rawValue), next: 0))
+        let n = identifiers.append(
+            IdentifierNode(identifier: id, customer: UInt32(customer.rawValue), next: 0), hint: UInt32(customer.rawValue))
         let number = UInt32(n + 1)
         if customers[i].lastIdentifier != 0 {
             identifiers[node: Int(customers[i].lastIdentifier) - 1].next = number
@@ -741,7 +752,7 @@ public struct CaseDirectory: Sendable {
         }
         let hash = m.hashValue
         if messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) == nil {
-            messages.append(MessageNode(id: m, hashCode: hash, caseNumber: UInt32(caseID.rawValue), contact: 0))
+            messages.append(MessageNode(id: m, hashCode: hash, caseNumber: UInt32(caseID.rawValue), contact: 0), hint: UInt32(caseID.rawValue))
         }
     }
 
@@ -857,7 +868,7 @@ public struct CaseDirectory: Sendable {
             messageIDBytes: MemoryLayout<MessageNode>.stride,
             totalBytes: customers.capacity * MemoryLayout<CustomerRecord>.stride + cases.capacity * MemoryLayout<CaseRecord>.stride
                 + entries.capacity * MemoryLayout<StoredEntry>.stride + identifiers.nodes.capacity * MemoryLayout<IdentifierNode>.stride
-                + identifiers.slotCount * 8 + messages.nodes.capacity * MemoryLayout<MessageNode>.stride + messages.slotCount * 8
+                + identifiers.slotCount * 12 + messages.nodes.capacity * MemoryLayout<MessageNode>.stride + messages.slotCount * 12
                 + extras.capacity * MemoryLayout<CustomerExtras>.stride + texts.capacity * MemoryLayout<String>.stride)
     }
 

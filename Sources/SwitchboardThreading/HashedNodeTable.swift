@@ -9,7 +9,7 @@ protocol HashedNode: Sendable {
 /// Why not `Dictionary`: at a million customers every lookup is a cache miss, and `Dictionary`
 /// pays several (its occupancy bitmap, the key array, the value array, then the key's text), plus
 /// a SipHash of the key's stored hash on every probe. Here a slot is one 8-byte word (32 bits of
-/// the hash and the record's number), so a probe is one miss into a compact array, a wrong slot is
+/// the hash and the record's number, plus a 4-byte hint beside it), so a probe is one miss into a compact array, a wrong slot is
 /// rejected without touching the record, and the record is fetched only on a real candidate. Records
 /// never move and have dense numbers, so other tables can point at them with a `UInt32`.
 ///
@@ -20,6 +20,11 @@ struct HashedNodeTable<Node: HashedNode>: Sendable {
     /// 0 = empty; otherwise the high 32 bits of the hash above `node + 1`. Capacity is a power of
     /// two at least twice the record count (load ≤ 1/2, so a miss probes about two slots).
     private var slots: [UInt64] = []
+    /// Beside each slot, a number the caller gave with the record (the identifier's customer, the
+    /// Message-ID's case) as it was at insertion. Only `warm` reads it, to start loading that
+    /// record in parallel with the slot's own record instead of after it; it may go stale (a
+    /// merge moves an identifier to another customer) and then merely warms the wrong line.
+    private var hints: [UInt32] = []
 
     init() {}
 
@@ -62,36 +67,46 @@ struct HashedNodeTable<Node: HashedNode>: Sendable {
     /// Loads what a `find(hash:)` will touch, without deciding anything: the home slot and, when
     /// its tag matches, the record, passed to `touch` to load more (its key's text, a record it
     /// names). Returns a value depending on the loads; see `CaseDirectory.warm` for why.
+    /// `touchHint` gets the home slot's hint (0 when empty), loaded together with the slot.
     @inline(__always)
-    func warm(hash: Int, touch: (Node) -> Int) -> Int {
+    func warm(hash: Int, touch: (Node) -> Int, touchHint: (UInt32) -> Int) -> Int {
         if slots.isEmpty { return 0 }
-        let s = slots[hash & (slots.count - 1)]
+        let i = hash & (slots.count - 1)
+        let s = slots[i]
+        let hinted = touchHint(hints[i])
         let n = Int(truncatingIfNeeded: s & 0xFFFF_FFFF)
-        guard n != 0, s >> 32 == UInt64(UInt(bitPattern: hash) >> 32) else { return Int(truncatingIfNeeded: s) }
-        return touch(nodes[n - 1])
+        guard n != 0, s >> 32 == UInt64(UInt(bitPattern: hash) >> 32) else { return hinted &+ Int(truncatingIfNeeded: s) }
+        return hinted &+ touch(nodes[n - 1])
     }
 
-    /// Appends a record the caller has checked is not present; returns its number.
+    /// Appends a record the caller has checked is not present; returns its number. `hint`: see `hints`.
     @discardableResult
-    mutating func append(_ node: Node) -> Int {
+    mutating func append(_ node: Node, hint: UInt32 = 0) -> Int {
         let n = nodes.count
         if (n + 1) * 2 > slots.count { rebuild(slotCount: HashedNodeTable.slotCount(for: n + 1)) }
         nodes.append(node)
-        place(hash: node.hashCode, node: n)
+        place(hash: node.hashCode, node: n, hint: hint)
         return n
     }
 
-    private mutating func place(hash: Int, node n: Int) {
+    private mutating func place(hash: Int, node n: Int, hint: UInt32) {
         let mask = slots.count - 1
         let entry = UInt64(UInt(bitPattern: hash) >> 32) << 32 | UInt64(n + 1)
         var i = hash & mask
         while slots[i] != 0 { i = (i + 1) & mask }
         slots[i] = entry
+        hints[i] = hint
     }
 
     private mutating func rebuild(slotCount: Int) {
+        let oldSlots = slots
+        let oldHints = hints
         slots = Array(repeating: 0, count: slotCount)
-        for n in nodes.indices { place(hash: nodes[n].hashCode, node: n) }
+        hints = Array(repeating: 0, count: slotCount)
+        for (i, s) in oldSlots.enumerated() where s != 0 {
+            let n = Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1
+            place(hash: nodes[n].hashCode, node: n, hint: oldHints[i])
+        }
     }
 
     /// The smallest power of two holding `n` records at load ≤ 1/2 (at least 16).

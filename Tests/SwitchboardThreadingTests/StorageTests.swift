@@ -38,12 +38,14 @@ private func hash(_ key: Int, shape: Int) -> Int {
                 let h = hash(key, shape: shape)
                 let found = table.find(hash: h, where: { $0.key == key })
                 #expect(found.map { table[node: $0].value } == model[key])
+                // Warming decides nothing; it only has to be safe on any table state.
+                _ = table.warm(hash: h, touch: { $0.value }, touchHint: { Int($0) })
                 switch op & 3 {
                 case 0, 1:
                     if let n = found {
                         table[node: n].value = op
                     } else {
-                        table.append(Probe(key: key, hashCode: h, value: op))
+                        table.append(Probe(key: key, hashCode: h, value: op), hint: UInt32(key))
                     }
                     model[key] = op
                 default:

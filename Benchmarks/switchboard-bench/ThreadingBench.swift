@@ -22,7 +22,8 @@ import SwitchboardThreading
 ///   from the resident-set growth over the setup, beside the directory's own record sizes;
 /// - `anonymous_stream`: what the surge simulator does most, a fresh directory taking a million
 ///   anonymous chats (each a new customer and case) without `reserveCapacity`, so table growth is
-///   included; with the directory's bytes per contact (record arrays at their grown capacity).
+///   included, then the same into a directory reserved for it; with the directory's bytes per
+///   contact (record arrays at their capacity).
 var threadingSuite: BenchSuite { BenchSuite(name: "threading", run: runThreadingBench) }
 
 func runThreadingBench() {
@@ -140,12 +141,15 @@ func runThreadingBench() {
         "engine_event_bytes": .int(MemoryLayout<EngineEvent>.stride),
     ])
     directory = CaseDirectory()
-    runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000)
+    runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000, reserve: false)
+    runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000, reserve: true)
 }
 
-/// A fresh, unreserved directory taking anonymous chats back to back, as the simulator pushes them.
-func runAnonymousStream(contacts: Int) {
+/// A fresh directory taking anonymous chats back to back, as the simulator pushes them; `reserve`
+/// sizes it first as `reserveCapacity(customers:cases:contacts:)` would for a planned run.
+func runAnonymousStream(contacts: Int, reserve: Bool) {
     var directory = CaseDirectory()
+    if reserve { directory.reserveCapacity(customers: contacts, cases: contacts, contacts: contacts, identifiersPerCustomer: 0, emailShare: 0) }
     var histogram = Histogram<UInt64>(highestTrackableValue: 10_000_000_000)
     let input = ThreadingInput(channel: .chat)
     var now = Instant(microseconds: 1_700_000_000_000_000)
@@ -161,7 +165,7 @@ func runAnonymousStream(contacts: Int) {
     let seconds = Double(monotonicNanos() - start) / 1e9
     func micros(_ p: Double) -> JSONValue { .double(Double(histogram.valueAtPercentile(p)) / 1000) }
     emit([
-        "suite": .string("threading"), "case": .string("anonymous_stream"), "decisions": .int(contacts), "reserved": .bool(false),
+        "suite": .string("threading"), "case": .string("anonymous_stream"), "decisions": .int(contacts), "reserved": .bool(reserve),
         "p50_us": micros(50), "p99_us": micros(99), "p999_us": micros(99.9), "max_us": .double(Double(histogram.max) / 1000),
         "decisions_per_sec_incl_timing": .double(Double(contacts) / seconds), "failures": .int(failures),
         "directory_bytes_per_contact": .int(directory.footprint.totalBytes / max(1, contacts)),

@@ -175,7 +175,7 @@ public struct CaseDirectory: Sendable {
         }
         if entries.count >= CaseDirectory.maxRecords || cases.count >= CaseDirectory.maxRecords
             || customers.count >= CaseDirectory.maxRecords || identifiers.count + scratch.count >= CaseDirectory.maxRecords
-            || messages.count >= CaseDirectory.maxRecords
+            || messages.count >= CaseDirectory.maxRecords || texts.count >= CaseDirectory.maxRecords
         {
             throw SwitchboardError(
                 .resourceExhausted,
@@ -711,6 +711,9 @@ public struct CaseDirectory: Sendable {
     public mutating func recordOutcome(contact: ContactID, case caseID: CaseID, outcome: ContactOutcome, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
         let (kind, disposition) = StoredEntry.encode(outcome)
+        if disposition != nil, entries[e].disposition == 0, texts.count >= CaseDirectory.maxRecords {
+            throw SwitchboardError(.resourceExhausted, "the case directory holds \(CaseDirectory.maxRecords) texts; start a new directory")
+        }
         entries[e].outcome = kind
         if let disposition {
             if entries[e].disposition != 0 {

@@ -217,3 +217,22 @@ private func hash(_ key: Int, shape: Int) -> Int {
         #expect(h.directory.lastHandler(of: d.caseID)?.agent == "agent-7")
     }
 }
+
+@Suite struct Reservation {
+    /// `reserveCapacity` sizes every table: threading as many contacts as reserved (new customers
+    /// with an email and a Message-ID each) never grows a record array or rebuilds an index.
+    @Test func reservedDirectoryDoesNotGrow() throws {
+        var h = Harness()
+        let n = 3_000
+        h.directory.reserveCapacity(customers: n, cases: n, contacts: n, identifiersPerCustomer: 1, emailShare: 1)
+        let before = h.directory.footprint.totalBytes
+        let capacities = [h.directory.customers.capacity, h.directory.cases.capacity, h.directory.entries.capacity, h.directory.texts.capacity]
+        for i in 0..<n {
+            _ = try h.decide(.email(from: "c\(i)@example.com", subject: "s", messageID: "<m\(i)@x>"))
+        }
+        #expect(h.directory.footprint.totalBytes == before)
+        #expect(
+            [h.directory.customers.capacity, h.directory.cases.capacity, h.directory.entries.capacity, h.directory.texts.capacity] == capacities)
+        #expect(h.directory.customerCount == n && h.directory.caseCount == n)
+    }
+}

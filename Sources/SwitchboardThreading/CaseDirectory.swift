@@ -7,8 +7,8 @@ import SwitchboardDomain
 /// contact, millions of times per simulated day. It does a bounded number of hash lookups (one per
 /// identifier, message id and key), never scans customers or cases, and allocates nothing per
 /// contact in steady state: customers, cases and history entries are plain-data records (no
-/// strings, arrays or optionals inside, so no reference counting and `memcpy` growth) in dense
-/// arrays, numbered by 32-bit indexes. Strings that recur (topics, agent ids) are interned; the
+/// strings, arrays or optionals inside, so nothing is reference-counted) in chunked arrays that
+/// grow without copying, numbered by 32-bit indexes. Strings that recur (topics, agent ids) are interned; the
 /// rare lists (a second open case, closed cases kept for reopening, absorbed customers) live in a
 /// side table that most customers never touch.
 ///
@@ -19,13 +19,13 @@ public struct CaseDirectory: Sendable {
     public let policy: ThreadingPolicy
 
     /// Customer records, `CustomerID(n)` at index `n - 1` (ids are dense and never reused).
-    var customers: [CustomerRecord] = []
+    var customers = ChunkedArray<CustomerRecord>()
     /// Lists a few customers need (see `CustomerRecord.extras`); slots of merged-away customers are
     /// reused through `freeExtras`.
     var extras: [CustomerExtras] = []
     var freeExtras: [UInt32] = []
     /// Case records, `CaseID(n)` at index `n - 1`.
-    var cases: [CaseRecord] = []
+    var cases = ChunkedArray<CaseRecord>()
     /// Every identifier ever attached, each with its (live) customer and the next identifier of
     /// the same customer.
     var identifiers = HashedNodeTable<IdentifierNode>()
@@ -34,7 +34,7 @@ public struct CaseDirectory: Sendable {
     var messages = HashedNodeTable<MessageNode>()
     /// Every contact's history entry, appended in arrival order; each case links its own entries
     /// backwards from `CaseRecord.lastEntry`, so recording a contact never allocates per case.
-    var entries: [StoredEntry] = []
+    var entries = ChunkedArray<StoredEntry>()
     /// Subjects and dispositions of history entries (`StoredEntry.subject`, `.disposition`).
     var texts: [String] = []
     var topics = Interner<String>()

@@ -236,3 +236,29 @@ private func hash(_ key: Int, shape: Int) -> Int {
         #expect(h.directory.customerCount == n && h.directory.caseCount == n)
     }
 }
+
+@Suite struct ChunkedArrayBehaviour {
+    /// Appends and in-place updates give the same elements as an `Array`, across chunk boundaries,
+    /// reserved or not.
+    @Test func behavesLikeAnArray() async {
+        let chunk = ChunkedArray<Int>.chunkSize
+        await propertyCheck(count: 30, input: Gen.int(in: 0...(3 * chunk + 5)), Gen.bool, Gen.int(in: 0...Int.max).array(of: 0...50)) {
+            n, reserve, updates in
+            var chunked = ChunkedArray<Int>()
+            if reserve { chunked.reserveCapacity(n) }
+            var model: [Int] = []
+            for i in 0..<n {
+                chunked.append(i &* 31)
+                model.append(i &* 31)
+            }
+            for u in updates where n > 0 {
+                let i = u % n
+                chunked[i] &+= u
+                model[i] &+= u
+            }
+            #expect(chunked.count == n && Array(chunked) == model)
+            #expect(chunked.capacity >= n && chunked.capacity % chunk == 0)
+            if reserve { #expect(chunked.capacity < n + chunk) }
+        }
+    }
+}

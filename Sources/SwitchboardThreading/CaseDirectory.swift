@@ -148,7 +148,9 @@ public struct CaseDirectory: Sendable {
         }
         let inReplyTo = input.inReplyTo.flatMap { CaseDirectory.normaliseMessageID($0) }
         let inReplyToHash = inReplyTo?.hashValue ?? 0
-        warm(ownMessageHash: ownMessageID == nil ? nil : ownMessageHash, inReplyToHash: inReplyTo == nil ? nil : inReplyToHash)
+        warm(
+            ownMessageHash: ownMessageID == nil ? nil : ownMessageHash, inReplyToHash: inReplyTo == nil ? nil : inReplyToHash,
+            openCaseLikely: input.caseReference == nil && inReplyTo == nil && input.references.isEmpty)
 
         // Our own outgoing mail with this id, which the inbound copy takes over.
         var outgoingNode: Int?
@@ -361,16 +363,21 @@ public struct CaseDirectory: Sendable {
     /// of those is a cache miss; taken one lookup after another they cost about ten memory
     /// latencies in a row, started together the processor overlaps them. Nothing here decides
     /// anything: the values only feed `warmSink` so the loads are not optimised away.
-    private mutating func warm(ownMessageHash: Int?, inReplyToHash: Int?) {
+    /// `openCaseLikely`: nothing names a case, so the open-case rule will probably decide and the
+    /// customer's open case is worth loading; otherwise that would be traffic competing with the
+    /// loads the reply needs.
+    private mutating func warm(ownMessageHash: Int?, inReplyToHash: Int?, openCaseLikely: Bool) {
         var sink = 0
-        if let h = ownMessageHash { sink &+= messages.warm(hash: h, touch: { Int($0.id.utf8.first ?? 0) }, touchHint: { _ in 0 }) }
+        // The own Message-ID is new in almost every case: its home slot and hint are where it will
+        // be written.
+        if let h = ownMessageHash { sink &+= messages.warm(hash: h, touch: { Int($0.id.utf8.first ?? 0) }, touchHint: { Int($0) }) }
         for id in scratch {
             // The identifier's record and its text; beside them (from the hint) the customer and the
             // customer's open case, which the open-case rule reads next.
             sink &+= identifiers.warm(
                 hash: id.hashCode, touch: { Int($0.identifier.value.utf8.first ?? 0) },
                 touchHint: { customer in
-                    guard customer != 0 else { return 0 }
+                    guard openCaseLikely, customer != 0 else { return 0 }
                     let open = customers[Int(customer) &- 1].openCase
                     return open == 0 ? 1 : Int(truncatingIfNeeded: cases[Int(open) &- 1].lastActivity)
                 })

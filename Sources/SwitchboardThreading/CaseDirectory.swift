@@ -648,10 +648,16 @@ public struct CaseDirectory: Sendable {
         cases[i].reopenCount &+= 1
         cases[i].lastActivity = now.microseconds
         let c = Int(cases[i].customer) - 1
-        var closed = closedCaseNumbers(customers[c])
-        if closed.contains(number) {
-            closed.removeAll { $0 == number }
-            setClosed(closed, of: c)
+        let e = customers[c].extras
+        if customers[c].closedCase == number && (e == 0 || extras[Int(e) - 1].moreClosed.isEmpty) {
+            // The common case (the customer's only closed case comes back): no list is built.
+            customers[c].closedCase = 0
+        } else {
+            var closed = closedCaseNumbers(customers[c])
+            if closed.contains(number) {
+                closed.removeAll { $0 == number }
+                setClosed(closed, of: c)
+            }
         }
         appendOpen(number, to: c)
     }

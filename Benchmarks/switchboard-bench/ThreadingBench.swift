@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Histogram
+import SwitchboardCore
 import SwitchboardDomain
 import SwitchboardThreading
 
@@ -15,13 +16,21 @@ import SwitchboardThreading
 /// - `anonymous`: a web chat with no identifiers.
 ///
 /// Each input is built just before its decision, untimed; each decision is timed alone (`clock_gettime` adds ~20–40 ns to
-/// every sample). Prints one JSON line per kind and one for the whole mix.
+/// every sample). Prints one JSON line per kind and one for the whole mix, then:
+///
+/// - `memory`: bytes per customer (with its two identifiers, case, history entry and Message-ID),
+///   from the resident-set growth over the setup, beside the directory's own record sizes;
+/// - `anonymous_stream`: what the surge simulator does most, a fresh directory taking a million
+///   anonymous chats (each a new customer and case) without `reserveCapacity`, so table growth is
+///   included, then the same into a directory reserved for it; with the directory's bytes per
+///   contact (record arrays at their capacity).
 var threadingSuite: BenchSuite { BenchSuite(name: "threading", run: runThreadingBench) }
 
 func runThreadingBench() {
     // SB_THREADING_CUSTOMERS / SB_THREADING_DECISIONS override the sizes (to see cache effects).
     let customers = environmentInt("SB_THREADING_CUSTOMERS") ?? 1_000_000
     let decisions = environmentInt("SB_THREADING_DECISIONS") ?? 1_000_000
+    let rssBefore = residentBytes()
     var directory = CaseDirectory()
     // Sized up front as a server or simulator would for its expected population; without this the
     // growth of the tables shows as a few pauses of 0.1–0.5 s in `max_us`.
@@ -49,6 +58,7 @@ func runThreadingBench() {
         }
     }
     let setupSeconds = Double(monotonicNanos() - setupStart) / 1e9
+    let rssAfterSetup = residentBytes()
     emit([
         "suite": .string("threading"), "case": .string("setup"), "customers": .int(customers),
         "seconds": .double(setupSeconds), "decisions_per_sec": .double(Double(customers) / setupSeconds),
@@ -119,6 +129,47 @@ func runThreadingBench() {
         "failures": .int(failures),
         "customers_after": .int(directory.customerCount), "cases_after": .int(directory.caseCount),
         "rss_mib": .int(residentBytes() >> 20), "target_p50_us": .double(2), "load_average_1m": .double(loadAverage()),
+    ])
+    let footprint = directory.footprint
+    emit([
+        "suite": .string("threading"), "case": .string("memory"), "customers": .int(customers),
+        "rss_bytes_per_customer_incl_case_entry_identifiers_message": .int((rssAfterSetup - rssBefore) / max(1, customers)),
+        "customer_record_bytes": .int(footprint.customerRecordBytes), "case_record_bytes": .int(footprint.caseRecordBytes),
+        "history_entry_bytes": .int(footprint.historyEntryBytes), "identifier_record_bytes": .int(footprint.identifierBytes),
+        "message_id_record_bytes": .int(footprint.messageIDBytes), "directory_tables_mib": .int(footprint.totalBytes >> 20),
+        "threading_decision_bytes": .int(MemoryLayout<ThreadingDecision>.stride), "threading_result_bytes": .int(MemoryLayout<ThreadingResult>.stride),
+        "engine_event_bytes": .int(MemoryLayout<EngineEvent>.stride),
+    ])
+    directory = CaseDirectory()
+    runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000, reserve: false)
+    runAnonymousStream(contacts: environmentInt("SB_THREADING_ANONYMOUS") ?? 1_000_000, reserve: true)
+}
+
+/// A fresh directory taking anonymous chats back to back, as the simulator pushes them; `reserve`
+/// sizes it first as `reserveCapacity(customers:cases:contacts:)` would for a planned run.
+func runAnonymousStream(contacts: Int, reserve: Bool) {
+    var directory = CaseDirectory()
+    if reserve { directory.reserveCapacity(customers: contacts, cases: contacts, contacts: contacts, identifiersPerCustomer: 0, emailShare: 0) }
+    var histogram = Histogram<UInt64>(highestTrackableValue: 10_000_000_000)
+    let input = ThreadingInput(channel: .chat)
+    var now = Instant(microseconds: 1_700_000_000_000_000)
+    var failures = 0
+    let start = monotonicNanos()
+    for n in 0..<contacts {
+        now += .milliseconds(1)
+        let t0 = monotonicNanos()
+        let result = try? directory.thread(input, contact: ContactID(UInt64(n + 1)), at: now)
+        _ = histogram.record(monotonicNanos() - t0)
+        if result == nil { failures += 1 }
+    }
+    let seconds = Double(monotonicNanos() - start) / 1e9
+    func micros(_ p: Double) -> JSONValue { .double(Double(histogram.valueAtPercentile(p)) / 1000) }
+    emit([
+        "suite": .string("threading"), "case": .string("anonymous_stream"), "decisions": .int(contacts), "reserved": .bool(reserve),
+        "p50_us": micros(50), "p99_us": micros(99), "p999_us": micros(99.9), "max_us": .double(Double(histogram.max) / 1000),
+        "decisions_per_sec_incl_timing": .double(Double(contacts) / seconds), "failures": .int(failures),
+        "directory_bytes_per_contact": .int(directory.footprint.totalBytes / max(1, contacts)),
+        "cases_after": .int(directory.caseCount), "load_average_1m": .double(loadAverage()),
     ])
 }
 

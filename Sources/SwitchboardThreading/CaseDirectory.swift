@@ -4,9 +4,13 @@ import SwitchboardDomain
 /// idempotency keys: everything threading decides with, as one value-type state machine.
 ///
 /// `thread(_:contact:at:)` is the one hot call: the live server and the simulator make it for every
-/// contact. It does a bounded number of hash lookups (one per identifier, message id and key), never
-/// scans customers or cases, and allocates nothing in steady state for an already-canonical caller
-/// id or email joining an open case, apart from the history entry it records.
+/// contact, millions of times per simulated day. It does a bounded number of hash lookups (one per
+/// identifier, message id and key), never scans customers or cases, and allocates nothing per
+/// contact in steady state: customers, cases and history entries are plain-data records (no
+/// strings, arrays or optionals inside, so nothing is reference-counted) in chunked arrays that
+/// grow without copying, numbered by 32-bit indexes. Strings that recur (topics, agent ids) are interned; the
+/// rare lists (a second open case, closed cases kept for reopening, absorbed customers) live in a
+/// side table that most customers never touch.
 ///
 /// Invariants (checked by the property tests): every identifier belongs to exactly one live
 /// customer; a merged-away customer owns nothing and resolves to the customer it merged into; every
@@ -15,17 +19,26 @@ public struct CaseDirectory: Sendable {
     public let policy: ThreadingPolicy
 
     /// Customer records, `CustomerID(n)` at index `n - 1` (ids are dense and never reused).
-    var customers: [CustomerRecord] = []
+    var customers = ChunkedArray<CustomerRecord>()
+    /// Lists a few customers need (see `CustomerRecord.extras`); slots of merged-away customers are
+    /// reused through `freeExtras`.
+    var extras: [CustomerExtras] = []
+    var freeExtras: [UInt32] = []
     /// Case records, `CaseID(n)` at index `n - 1`.
-    var cases: [CaseRecord] = []
-    /// Identifier → its (live) customer.
-    var identifierIndex = InlineMap<Identifier, CustomerID>()
-    /// Email Message-ID (without angle brackets) → the case it was seen on, and the inbound contact
-    /// it arrived as (nil for our own outgoing mail recorded with `recordOutgoingMessage`).
-    var messages = InlineMap<MessageKey, MessageRecord>()
+    var cases = ChunkedArray<CaseRecord>()
+    /// Every identifier ever attached, each with its (live) customer and the next identifier of
+    /// the same customer.
+    var identifiers = HashedNodeTable<IdentifierNode>()
+    /// Email Message-IDs (without angle brackets) and the case each was seen on, with the inbound
+    /// contact it arrived as (0 for our own outgoing mail recorded with `recordOutgoingMessage`).
+    var messages = HashedNodeTable<MessageNode>()
     /// Every contact's history entry, appended in arrival order; each case links its own entries
     /// backwards from `CaseRecord.lastEntry`, so recording a contact never allocates per case.
-    var entries: [StoredEntry] = []
+    var entries = ChunkedArray<StoredEntry>()
+    /// Subjects and dispositions of history entries (`StoredEntry.subject`, `.disposition`).
+    var texts: [String] = []
+    var topics = Interner<String>()
+    var agents = Interner<AgentID>()
     /// Idempotency key → the contact it created. Pruned after `policy.idempotencyRetention`.
     var idempotency: [String: Delivered] = [:]
     /// Keys in arrival order, for pruning; entries before `idempotencyHead` are gone.
@@ -37,6 +50,8 @@ public struct CaseDirectory: Sendable {
     var mergedAway = 0
     /// Reused per call so normalising identifiers does not allocate in steady state.
     var scratch: [Identifier] = []
+    /// Where `warm` leaves the values it loaded (meaningless; see there).
+    var warmSink = 0
 
     public init(policy: ThreadingPolicy = ThreadingPolicy()) {
         self.policy = policy
@@ -45,19 +60,38 @@ public struct CaseDirectory: Sendable {
     /// Sizes the tables for an expected number of customers and contacts, so growing past them does
     /// not pause one unlucky contact while a table of millions is rehashed or copied. Optional: the
     /// directory grows on its own. `identifiersPerCustomer` and the share of contacts that are emails
-    /// with a Message-ID are estimates; over-estimating costs memory only.
+    /// with a Message-ID are estimates; over-estimating costs memory only. Cases are sized for one
+    /// per customer; see `reserveCapacity(customers:cases:contacts:identifiersPerCustomer:emailShare:)`
+    /// when most contacts open their own case (anonymous chats, a simulation).
     public mutating func reserveCapacity(customers: Int, contacts: Int, identifiersPerCustomer: Int = 2, emailShare: Double = 0.5) {
+        reserveCapacity(
+            customers: customers, cases: customers, contacts: contacts, identifiersPerCustomer: identifiersPerCustomer,
+            emailShare: emailShare)
+    }
+
+    /// Sizes every table: customer, case and history records, the identifier and Message-ID
+    /// indexes. An anonymous contact creates a customer and a case, so a simulator of anonymous
+    /// traffic passes its contact count for all three.
+    public mutating func reserveCapacity(
+        customers: Int, cases: Int, contacts: Int, identifiersPerCustomer: Int = 2, emailShare: Double = 0.5
+    ) {
+        let customers = max(0, customers), cases = max(0, cases), contacts = max(0, contacts)
         self.customers.reserveCapacity(customers)
-        cases.reserveCapacity(customers)
+        self.cases.reserveCapacity(cases)
         entries.reserveCapacity(contacts)
-        identifierIndex.reserveCapacity(customers * identifiersPerCustomer)
-        messages.reserveCapacity(Int(Double(contacts) * min(max(emailShare, 0), 1)))
+        identifiers.reserveCapacity(customers * max(0, identifiersPerCustomer))
+        let emails = Int(Double(contacts) * min(max(emailShare, 0), 1))
+        messages.reserveCapacity(emails)
+        texts.reserveCapacity(emails)
     }
 
     /// The most recently closed cases kept per customer for the reopen rule.
     static let recentlyClosedLimit = 8
     static let maxKeyLength = 256
     static let maxMessageIDLength = 998
+    /// Records are numbered with 32 bits; the directory refuses contacts past this many customers,
+    /// cases, identifiers or history entries (about 200 GiB of records) rather than wrap.
+    static let maxRecords = Int(UInt32.max) - 1
 
     // MARK: - Threading
 
@@ -88,40 +122,74 @@ public struct CaseDirectory: Sendable {
                     DuplicateDelivery(original: d.contact, caseID: d.caseID, customer: canonical(d.customer), matchedOn: .idempotencyKey))
             }
         }
-        var ownMessageID: MessageKey?
+        var ownMessageID: Substring?
+        var ownMessageHash = 0
         if let raw = input.messageID {
             guard let m = CaseDirectory.normaliseMessageID(raw) else {
                 throw .invalidArgument(
                     "messageID '\(raw.prefix(80))' is not a Message-ID: send the header value, e.g. <abc123@mail.example.com>",
                     field: "messageID")
             }
-            let key = MessageKey(m)
-            if let seen = messages[key], let original = seen.contact {
-                let customer = cases[index(seen.caseID)].customer
-                return .duplicate(DuplicateDelivery(original: original, caseID: seen.caseID, customer: customer, matchedOn: .messageID))
-            }
-            ownMessageID = key
+            ownMessageID = m
+            ownMessageHash = m.hashValue
         }
+        // Identifiers are normalised before the duplicate check so that all lookups can be started
+        // together (below), but an invalid one is reported where it always was: after it.
         scratch.removeAll(keepingCapacity: true)
+        var identifierError: SwitchboardError?
         for (i, raw) in input.identifiers.enumerated() {
-            let id = try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifiers[\(i)]")
-            if !scratch.contains(id) { scratch.append(id) }
+            do {
+                let id = try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifiers[\(i)]")
+                if !scratch.contains(id) { scratch.append(id) }
+            } catch {
+                identifierError = error
+                break
+            }
         }
+        let inReplyTo = input.inReplyTo.flatMap { CaseDirectory.normaliseMessageID($0) }
+        let inReplyToHash = inReplyTo?.hashValue ?? 0
+        warm(
+            ownMessageHash: ownMessageID == nil ? nil : ownMessageHash, inReplyToHash: inReplyTo == nil ? nil : inReplyToHash,
+            openCaseLikely: input.caseReference == nil && inReplyTo == nil && input.references.isEmpty)
+
+        // Our own outgoing mail with this id, which the inbound copy takes over.
+        var outgoingNode: Int?
+        if let m = ownMessageID {
+            let hash = ownMessageHash
+            if let n = messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) {
+                let seen = messages[node: n]
+                if seen.contact == 0 {
+                    outgoingNode = n
+                } else {
+                    let caseID = CaseID(UInt64(seen.caseNumber))
+                    let customer = CustomerID(UInt64(cases[index(caseID)].customer))
+                    return .duplicate(
+                        DuplicateDelivery(original: ContactID(seen.contact), caseID: caseID, customer: customer, matchedOn: .messageID))
+                }
+            }
+        }
+        if let identifierError { throw identifierError }
         if let ref = input.caseReference, !isKnown(ref) {
             throw .notFound("caseReference \(ref) does not exist; leave it out to thread by the other rules", field: "caseReference")
         }
         if let topic = input.topic, topic.utf8.count > CaseDirectory.maxKeyLength {
             throw .invalidArgument("topic is longer than \(CaseDirectory.maxKeyLength) bytes", field: "topic")
         }
+        if entries.count >= CaseDirectory.maxRecords || cases.count >= CaseDirectory.maxRecords
+            || customers.count >= CaseDirectory.maxRecords || identifiers.count + scratch.count >= CaseDirectory.maxRecords
+            || messages.count >= CaseDirectory.maxRecords || texts.count >= CaseDirectory.maxRecords
+        {
+            throw SwitchboardError(
+                .resourceExhausted,
+                "the case directory is full (\(CaseDirectory.maxRecords) records of one kind); start a new directory and archive this one")
+        }
 
         // 2. Customer.
-        var decision = ThreadingDecision(
-            contact: contact, customer: CustomerID(0), caseID: CaseID(0), rule: .newCase, isNewCustomer: false,
-            isNewCase: false, reopened: false, isAnonymous: scratch.isEmpty, matchedMessage: nil, caseLastActive: nil,
-            passedOver: nil, merges: [], refusedMerges: [], at: now)
+        let topic = input.topic.map { topics.intern($0) } ?? 0
+        var decision = ThreadingDecision(contact: contact, isAnonymous: scratch.isEmpty, at: now)
         if scratch.isEmpty {
             if let ref = input.caseReference, policy.anonymousMayUseCaseReference {
-                decision.customer = cases[index(ref)].customer
+                decision.customer = CustomerID(UInt64(cases[index(ref)].customer))
             } else {
                 decision.customer = newCustomer(at: now)
                 decision.isNewCustomer = true
@@ -134,7 +202,7 @@ public struct CaseDirectory: Sendable {
         // 3. Case.
         var chosen: CaseID?
         if let ref = input.caseReference {
-            if cases[index(ref)].customer == customer {
+            if cases[index(ref)].customer == UInt32(customer.rawValue) {
                 chosen = ref
                 decision.rule = .explicitReference
             } else {
@@ -142,7 +210,7 @@ public struct CaseDirectory: Sendable {
             }
         }
         if chosen == nil, input.inReplyTo != nil || !input.references.isEmpty {
-            if let (caseID, messageID) = replyTarget(input) {
+            if let (caseID, messageID) = replyTarget(input, inReplyTo: inReplyTo, hash: inReplyToHash) {
                 if let ok = admit(caseID, rule: .emailReply, customer: customer, now: now, decision: &decision) {
                     chosen = ok
                     decision.matchedMessage = messageID
@@ -156,22 +224,29 @@ public struct CaseDirectory: Sendable {
             }
         }
         if chosen == nil {
-            chosen = openOrRecentCase(of: customer, topic: input.topic, now: now, decision: &decision)
+            chosen = openOrRecentCase(of: customer, topic: topic, now: now, decision: &decision)
         }
 
         let caseID: CaseID
         if let chosen {
             caseID = chosen
-            join(caseID, input: input, contact: contact, now: now, decision: &decision)
+            join(caseID, input: input, topic: topic, contact: contact, now: now, decision: &decision)
         } else {
-            caseID = newCase(for: customer, input: input, contact: contact, now: now)
+            caseID = newCase(for: customer, input: input, topic: topic, contact: contact, now: now)
             decision.rule = .newCase
             decision.isNewCase = true
         }
         decision.caseID = caseID
 
         // 4. Remember the delivery.
-        if let key = ownMessageID { messages[key] = MessageRecord(caseID: caseID, contact: contact) }
+        if let n = outgoingNode {
+            messages[node: n].caseNumber = UInt32(caseID.rawValue)
+            messages[node: n].contact = contact.rawValue
+        } else if let m = ownMessageID {
+            messages.append(
+                MessageNode(id: m, hashCode: ownMessageHash, caseNumber: UInt32(caseID.rawValue), contact: contact.rawValue),
+                hint: UInt32(caseID.rawValue))
+        }
         if let key = input.idempotencyKey {
             idempotency[key] = Delivered(contact: contact, caseID: caseID, customer: customer, at: now)
             idempotencyOrder.append((key, now))
@@ -184,11 +259,11 @@ public struct CaseDirectory: Sendable {
         _ caseID: CaseID, rule: ThreadingRule, customer: CustomerID, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
         let i = index(caseID)
-        if cases[i].customer != customer {
+        if cases[i].customer != UInt32(customer.rawValue) {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .otherCustomer)
             return nil
         }
-        if let closedAt = cases[i].closedAt, now - closedAt > policy.reopenWindow {
+        if cases[i].status == .closed, now - Instant(microseconds: cases[i].closedAt) > policy.reopenWindow {
             decision.passedOver = PassedOverCase(caseID: caseID, rule: rule, why: .closedTooLongAgo)
             return nil
         }
@@ -196,18 +271,26 @@ public struct CaseDirectory: Sendable {
         return caseID
     }
 
+    /// The case a Message-ID was seen on.
+    private func caseOfMessage(_ m: Substring, hash: Int? = nil) -> CaseID? {
+        let hash = hash ?? m.hashValue
+        guard let n = messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) else { return nil }
+        return CaseID(UInt64(messages[node: n].caseNumber))
+    }
+
     /// The first of In-Reply-To, then References newest first, that names a message we have seen.
-    private func replyTarget(_ input: ThreadingInput) -> (CaseID, Substring)? {
-        if let r = input.inReplyTo, let m = CaseDirectory.normaliseMessageID(r), let rec = messages[MessageKey(m)] {
-            return (rec.caseID, m)
+    /// `inReplyTo` is the header already normalised, with its hash.
+    private func replyTarget(_ input: ThreadingInput, inReplyTo: Substring?, hash: Int) -> (CaseID, Substring)? {
+        if let m = inReplyTo, let c = caseOfMessage(m, hash: hash) {
+            return (c, m)
         }
         for entry in input.references.reversed() {
             if entry.utf8.contains(where: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
                 for part in entry.split(whereSeparator: \.isWhitespace).reversed() {
-                    if let m = CaseDirectory.normaliseMessageID(part), let rec = messages[MessageKey(m)] { return (rec.caseID, m) }
+                    if let m = CaseDirectory.normaliseMessageID(part), let c = caseOfMessage(m) { return (c, m) }
                 }
-            } else if let m = CaseDirectory.normaliseMessageID(entry), let rec = messages[MessageKey(m)] {
-                return (rec.caseID, m)
+            } else if let m = CaseDirectory.normaliseMessageID(entry), let c = caseOfMessage(m) {
+                return (c, m)
             }
         }
         return nil
@@ -215,39 +298,54 @@ public struct CaseDirectory: Sendable {
 
     /// The open-case and reopen rules: the customer's most recently active open case within the
     /// window with a compatible topic, else the most recently closed case within the reopen window
-    /// with a compatible topic. Topics are compatible when either is absent or they are equal.
+    /// with a compatible topic. Topics (interned numbers, 0 for none) are compatible when either is
+    /// absent or they are equal.
     private func openOrRecentCase(
-        of customer: CustomerID, topic: String?, now: Instant, decision: inout ThreadingDecision
+        of customer: CustomerID, topic: UInt32, now: Instant, decision: inout ThreadingDecision
     ) -> CaseID? {
         let ci = index(customer)
+        let record = customers[ci]
+        if record.openCase == 0 && record.closedCase == 0 { return nil }
+        let more = record.extras == 0 ? nil : extras[Int(record.extras) - 1]
         var best: CaseID?
-        var bestActivity = Instant(microseconds: .min)
-        for id in customers[ci].openCases {
-            let lastActivity = cases[index(id)].lastActivity
-            if now - lastActivity > policy.openCaseWindow {
-                if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .inactiveTooLong) }
-                continue
-            }
-            if let topic, let other = cases[index(id)].topic, topic != other {
-                if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .differentTopic) }
-                continue
-            }
-            if lastActivity > bestActivity {
-                best = id
-                bestActivity = lastActivity
+        var bestActivity = Int64.min
+        if record.openCase != 0 {
+            let openCount = 1 + (more?.moreOpen.count ?? 0)
+            for k in 0..<openCount {
+                let number = k == 0 ? record.openCase : more.unsafelyUnwrapped.moreOpen[k - 1]
+                let id = CaseID(UInt64(number))
+                let c = cases[Int(number) - 1]
+                if now - Instant(microseconds: c.lastActivity) > policy.openCaseWindow {
+                    if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .inactiveTooLong) }
+                    continue
+                }
+                if topic != 0, c.topic != 0, topic != c.topic {
+                    if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .openCase, why: .differentTopic) }
+                    continue
+                }
+                if c.lastActivity > bestActivity {
+                    best = id
+                    bestActivity = c.lastActivity
+                }
             }
         }
         if let best {
             decision.rule = .openCase
-            decision.caseLastActive = bestActivity
+            decision.caseLastActive = Instant(microseconds: bestActivity)
             if decision.passedOver?.rule == .openCase { decision.passedOver = nil }
             return best
         }
-        if customers[ci].recentlyClosed.isEmpty { return nil }
-        for id in customers[ci].recentlyClosed.reversed() {
-            guard let closedAt = cases[index(id)].closedAt else { continue }
+        if record.closedCase == 0 { return nil }
+        // Most recently closed first: the spilled ones (newer), then the inline one.
+        let closedCount = 1 + (more?.moreClosed.count ?? 0)
+        for k in stride(from: closedCount - 1, through: 0, by: -1) {
+            let number = k == 0 ? record.closedCase : more.unsafelyUnwrapped.moreClosed[k - 1]
+            let id = CaseID(UInt64(number))
+            let c = cases[Int(number) - 1]
+            guard c.status == .closed else { continue }
+            let closedAt = Instant(microseconds: c.closedAt)
             if now - closedAt > policy.reopenWindow { break }
-            if let topic, let other = cases[index(id)].topic, topic != other {
+            if topic != 0, c.topic != 0, topic != c.topic {
                 if decision.passedOver == nil { decision.passedOver = PassedOverCase(caseID: id, rule: .reopened, why: .differentTopic) }
                 continue
             }
@@ -259,7 +357,51 @@ public struct CaseDirectory: Sendable {
         return nil
     }
 
+    /// Starts every memory load the lookups of this contact will need, all at once: the index
+    /// slots of its Message-ID, identifiers and In-Reply-To, the records they name, the text they
+    /// are compared with, and the customer or case record behind them. At a million customers each
+    /// of those is a cache miss; taken one lookup after another they cost about ten memory
+    /// latencies in a row, started together the processor overlaps them. Nothing here decides
+    /// anything: the values only feed `warmSink` so the loads are not optimised away.
+    /// `openCaseLikely`: nothing names a case, so the open-case rule will probably decide and the
+    /// customer's open case is worth loading; otherwise that would be traffic competing with the
+    /// loads the reply needs.
+    private mutating func warm(ownMessageHash: Int?, inReplyToHash: Int?, openCaseLikely: Bool) {
+        var sink = 0
+        // The own Message-ID is new in almost every case: its home slot and hint are where it will
+        // be written.
+        if let h = ownMessageHash { sink &+= messages.warm(hash: h, touch: { Int($0.id.utf8.first ?? 0) }, touchHint: { Int($0) }) }
+        for id in scratch {
+            // The identifier's record and its text; beside them (from the hint) the customer and the
+            // customer's open case, which the open-case rule reads next.
+            sink &+= identifiers.warm(
+                hash: id.hashCode, touch: { Int($0.identifier.value.utf8.first ?? 0) },
+                touchHint: { customer in
+                    guard openCaseLikely, customer != 0 else { return 0 }
+                    let open = customers[Int(customer) &- 1].openCase
+                    return open == 0 ? 1 : Int(truncatingIfNeeded: cases[Int(open) &- 1].lastActivity)
+                })
+        }
+        if let h = inReplyToHash {
+            sink &+= messages.warm(
+                hash: h, touch: { Int($0.id.utf8.first ?? 0) },
+                touchHint: { number in number == 0 ? 0 : Int(cases[Int(number) &- 1].customer) })
+        }
+        warmSink = sink
+    }
+
     // MARK: - Identity
+
+    /// The identifier's record number, if it is known.
+    @inline(__always) private func node(of id: Identifier) -> Int? {
+        let hash = id.hashCode
+        return identifiers.find(hash: hash, where: { $0.identifier == id })
+    }
+
+    /// The identifier's (live) customer, if it is known.
+    @inline(__always) private func owner(of id: Identifier) -> CustomerID? {
+        node(of: id).map { CustomerID(UInt64(identifiers[node: $0].customer)) }
+    }
 
     /// Finds the customer for the identifiers in `scratch`, merging customers when the policy allows,
     /// and attaches the identifiers nobody holds yet.
@@ -269,7 +411,7 @@ public struct CaseDirectory: Sendable {
         var several = false
         var unknown = 0
         for id in scratch {
-            if let c = identifierIndex[id] {
+            if let c = owner(of: id) {
                 if let f = first, f != c { several = true }
                 first = c
             } else {
@@ -286,7 +428,7 @@ public struct CaseDirectory: Sendable {
             decision.isNewCustomer = true
         }
         if unknown > 0 {
-            for id in scratch where identifierIndex[id] == nil { attach(id, to: customer) }
+            for id in scratch where node(of: id) == nil { attach(id, to: customer) }
         }
         decision.customer = customer
     }
@@ -298,7 +440,7 @@ public struct CaseDirectory: Sendable {
     private mutating func mergeOrPick(_ decision: inout ThreadingDecision, at now: Instant) -> CustomerID {
         // (identifier, customer) for known identifiers, strongest first, input order kept on ties.
         var matched: [(id: Identifier, customer: CustomerID)] = []
-        for id in scratch { if let c = identifierIndex[id] { matched.append((id, c)) } }
+        for id in scratch { if let c = owner(of: id) { matched.append((id, c)) } }
         let order = matched.indices.sorted {
             let a = matched[$0].id.kind.strength
             let b = matched[$1].id.kind.strength
@@ -307,10 +449,11 @@ public struct CaseDirectory: Sendable {
         let anchor = matched[order[0]]
         var group: [(customer: CustomerID, link: Identifier)] = [(anchor.customer, anchor.id)]
         var groupMask = customers[index(anchor.customer)].kindMask
+        var refused: [RefusedMerge] = []
         for i in order.dropFirst() {
             let m = matched[i]
             if group.contains(where: { $0.customer == m.customer }) { continue }
-            if decision.refusedMerges.contains(where: { $0.other == m.customer }) { continue }
+            if refused.contains(where: { $0.other == m.customer }) { continue }
             let rule = [policy.merge[anchor.id.kind], policy.merge[m.id.kind]].max { $0.strictness < $1.strictness } ?? .never
             let otherMask = customers[index(m.customer)].kindMask
             let allowed: Bool
@@ -323,16 +466,17 @@ public struct CaseDirectory: Sendable {
                 group.append((m.customer, m.id))
                 groupMask |= otherMask
             } else {
-                decision.refusedMerges.append(RefusedMerge(kept: anchor.customer, other: m.customer, identifier: m.id, rule: rule))
+                refused.append(RefusedMerge(kept: anchor.customer, other: m.customer, identifier: m.id, rule: rule))
             }
         }
-        guard group.count > 1 else { return anchor.customer }
         let survivor = group.map(\.customer).min() ?? anchor.customer
+        var merges: [MergeRecord] = []
         for member in group where member.customer != survivor {
             merge(member.customer, into: survivor, on: member.link, contact: decision.contact, at: now)
-            decision.merges.append(mergeLog[mergeLog.count - 1])
+            merges.append(mergeLog[mergeLog.count - 1])
         }
-        for i in decision.refusedMerges.indices { decision.refusedMerges[i].kept = survivor }
+        for i in refused.indices { refused[i].kept = survivor }
+        if !merges.isEmpty || !refused.isEmpty { decision.identityChanges = IdentityChanges(merges: merges, refused: refused) }
         return survivor
     }
 
@@ -341,110 +485,222 @@ public struct CaseDirectory: Sendable {
         let a = index(absorbed)
         let s = index(survivor)
         let moved = customers[a]
-        for id in moved.identifiers {
-            identifierIndex[id] = survivor
-            customers[s].identifiers.append(id)
+        let movedExtras = moved.extras == 0 ? CustomerExtras() : extras[Int(moved.extras) - 1]
+        let survivorNumber = UInt32(survivor.rawValue)
+        // Identifiers: repoint each, then hang the absorbed list after the survivor's (order kept).
+        var n = moved.firstIdentifier
+        while n != 0 {
+            identifiers[node: Int(n) - 1].customer = survivorNumber
+            n = identifiers[node: Int(n) - 1].next
+        }
+        if moved.firstIdentifier != 0 {
+            if customers[s].lastIdentifier != 0 {
+                identifiers[node: Int(customers[s].lastIdentifier) - 1].next = moved.firstIdentifier
+            } else {
+                customers[s].firstIdentifier = moved.firstIdentifier
+            }
+            customers[s].lastIdentifier = moved.lastIdentifier
         }
         for c in casesOf(absorbed) {
-            cases[index(c)].customer = survivor
+            cases[index(c)].customer = survivorNumber
             cases[index(c)].previousOfCustomer = customers[s].lastCase
-            customers[s].lastCase = c
+            customers[s].lastCase = UInt32(c.rawValue)
         }
         customers[s].kindMask |= moved.kindMask
-        for c in moved.openCases { customers[s].openCases.append(c) }
-        var closed = Array(customers[s].recentlyClosed) + Array(moved.recentlyClosed)
-        closed.sort { (cases[index($0)].closedAt ?? .zero) < (cases[index($1)].closedAt ?? .zero) }
-        customers[s].recentlyClosed = SmallList(closed.suffix(CaseDirectory.recentlyClosedLimit))
-        customers[s].absorbed.append(absorbed)
-        customers[s].absorbed.append(contentsOf: moved.absorbed)
+        for c in openCaseNumbers(moved, movedExtras) { appendOpen(c, to: s) }
+        var closed = closedCaseNumbers(customers[s]) + closedCaseNumbers(moved, movedExtras)
+        closed.sort { closedAtForOrdering($0) < closedAtForOrdering($1) }
+        setClosed(Array(closed.suffix(CaseDirectory.recentlyClosedLimit)), of: s)
+        let e = extrasIndex(of: s)
+        extras[e].absorbed.append(absorbed)
+        extras[e].absorbed.append(contentsOf: movedExtras.absorbed)
+        if moved.extras != 0 {
+            extras[Int(moved.extras) - 1] = CustomerExtras()
+            freeExtras.append(moved.extras)
+        }
         customers[a] = CustomerRecord(createdAt: moved.createdAt)
-        customers[a].mergedInto = survivor
+        customers[a].mergedInto = survivorNumber
         // Earlier merges that pointed at `absorbed` now resolve through it in one more hop; repoint them.
-        for other in moved.absorbed { customers[index(other)].mergedInto = survivor }
+        for other in movedExtras.absorbed { customers[index(other)].mergedInto = survivorNumber }
         mergeLog.append(MergeRecord(absorbed: absorbed, into: survivor, at: now, identifier: identifier, contact: contact))
         mergedAway += 1
     }
 
+    private func closedAtForOrdering(_ number: UInt32) -> Int64 {
+        let c = cases[Int(number) - 1]
+        return c.status == .closed ? c.closedAt : 0
+    }
+
     private mutating func attach(_ id: Identifier, to customer: CustomerID) {
-        identifierIndex[id] = customer
         let i = index(customer)
-        customers[i].identifiers.append(id)
+        let n = identifiers.append(
+            IdentifierNode(identifier: id, customer: UInt32(customer.rawValue), next: 0), hint: UInt32(customer.rawValue))
+        let number = UInt32(n + 1)
+        if customers[i].lastIdentifier != 0 {
+            identifiers[node: Int(customers[i].lastIdentifier) - 1].next = number
+        } else {
+            customers[i].firstIdentifier = number
+        }
+        customers[i].lastIdentifier = number
         customers[i].kindMask |= id.kind.bit
     }
 
     private mutating func newCustomer(at now: Instant) -> CustomerID {
-        customers.append(CustomerRecord(createdAt: now))
+        customers.append(CustomerRecord(createdAt: now.microseconds))
         return CustomerID(UInt64(customers.count))
+    }
+
+    // MARK: - Per-customer case lists
+
+    /// The customer's extras slot, made on first use.
+    private mutating func extrasIndex(of ci: Int) -> Int {
+        if customers[ci].extras != 0 { return Int(customers[ci].extras) - 1 }
+        let e: Int
+        if let free = freeExtras.popLast() {
+            e = Int(free) - 1
+        } else {
+            extras.append(CustomerExtras())
+            e = extras.count - 1
+        }
+        customers[ci].extras = UInt32(e + 1)
+        return e
+    }
+
+    /// Open case numbers, in the order they opened or reopened.
+    private func openCaseNumbers(_ r: CustomerRecord, _ more: CustomerExtras? = nil) -> [UInt32] {
+        guard r.openCase != 0 else { return [] }
+        let rest = more?.moreOpen ?? (r.extras == 0 ? [] : extras[Int(r.extras) - 1].moreOpen)
+        return [r.openCase] + rest
+    }
+
+    /// Recently closed case numbers, oldest closed first.
+    private func closedCaseNumbers(_ r: CustomerRecord, _ more: CustomerExtras? = nil) -> [UInt32] {
+        guard r.closedCase != 0 else { return [] }
+        let rest = more?.moreClosed ?? (r.extras == 0 ? [] : extras[Int(r.extras) - 1].moreClosed)
+        return [r.closedCase] + rest
+    }
+
+    private mutating func appendOpen(_ number: UInt32, to ci: Int) {
+        if customers[ci].openCase == 0 {
+            customers[ci].openCase = number
+        } else {
+            let e = extrasIndex(of: ci)
+            extras[e].moreOpen.append(number)
+        }
+    }
+
+    private mutating func removeOpen(_ number: UInt32, from ci: Int) {
+        let e = customers[ci].extras
+        if e != 0 { extras[Int(e) - 1].moreOpen.removeAll { $0 == number } }
+        if customers[ci].openCase == number {
+            if e != 0, !extras[Int(e) - 1].moreOpen.isEmpty {
+                customers[ci].openCase = extras[Int(e) - 1].moreOpen.removeFirst()
+            } else {
+                customers[ci].openCase = 0
+            }
+        }
+    }
+
+    private mutating func setClosed(_ numbers: [UInt32], of ci: Int) {
+        customers[ci].closedCase = numbers.first ?? 0
+        if numbers.count > 1 {
+            let e = extrasIndex(of: ci)
+            extras[e].moreClosed = Array(numbers.dropFirst())
+        } else if customers[ci].extras != 0 {
+            extras[Int(customers[ci].extras) - 1].moreClosed.removeAll()
+        }
     }
 
     // MARK: - Cases
 
-    private mutating func newCase(for customer: CustomerID, input: ThreadingInput, contact: ContactID, now: Instant) -> CaseID {
-        var record = CaseRecord(customer: customer, topic: input.topic, openedAt: now)
-        record.channelMask = 1 << UInt8(input.channel.index)
+    private mutating func newCase(for customer: CustomerID, input: ThreadingInput, topic: UInt32, contact: ContactID, now: Instant) -> CaseID {
         let c = index(customer)
+        var record = CaseRecord(customer: UInt32(customer.rawValue), topic: topic, openedAt: now.microseconds)
+        record.channelMask = 1 << UInt8(input.channel.index)
         record.previousOfCustomer = customers[c].lastCase
         cases.append(record)
         let id = CaseID(UInt64(cases.count))
-        appendEntry(input, contact: contact, to: id, now: now)
-        customers[c].openCases.append(id)
-        customers[c].lastCase = id
+        appendEntry(input, topic: topic, contact: contact, to: id, now: now)
+        appendOpen(UInt32(id.rawValue), to: c)
+        customers[c].lastCase = UInt32(id.rawValue)
         return id
     }
 
-    private mutating func join(_ caseID: CaseID, input: ThreadingInput, contact: ContactID, now: Instant, decision: inout ThreadingDecision) {
+    private mutating func join(
+        _ caseID: CaseID, input: ThreadingInput, topic: UInt32, contact: ContactID, now: Instant, decision: inout ThreadingDecision
+    ) {
         let i = index(caseID)
         if cases[i].status == .closed {
             reopen(caseID, at: now)
             decision.reopened = true
         }
-        cases[i].lastActivity = now
+        cases[i].lastActivity = now.microseconds
         cases[i].channelMask |= 1 << UInt8(input.channel.index)
-        if cases[i].topic == nil, let topic = input.topic { cases[i].topic = topic }
-        appendEntry(input, contact: contact, to: caseID, now: now)
+        if cases[i].topic == 0 { cases[i].topic = topic }
+        appendEntry(input, topic: topic, contact: contact, to: caseID, now: now)
     }
 
     private mutating func reopen(_ caseID: CaseID, at now: Instant) {
         let i = index(caseID)
+        let number = UInt32(caseID.rawValue)
         cases[i].status = .reopened
-        cases[i].closedAt = nil
-        cases[i].reopenCount += 1
-        cases[i].lastActivity = now
-        let c = index(cases[i].customer)
-        customers[c].recentlyClosed.removeAll { $0 == caseID }
-        customers[c].openCases.append(caseID)
+        cases[i].closedAt = 0
+        cases[i].reopenCount &+= 1
+        cases[i].lastActivity = now.microseconds
+        let c = Int(cases[i].customer) - 1
+        let e = customers[c].extras
+        if customers[c].closedCase == number && (e == 0 || extras[Int(e) - 1].moreClosed.isEmpty) {
+            // The common case (the customer's only closed case comes back): no list is built.
+            customers[c].closedCase = 0
+        } else {
+            var closed = closedCaseNumbers(customers[c])
+            if closed.contains(number) {
+                closed.removeAll { $0 == number }
+                setClosed(closed, of: c)
+            }
+        }
+        appendOpen(number, to: c)
     }
 
     private mutating func close(_ caseID: CaseID, at now: Instant) {
         let i = index(caseID)
         guard cases[i].status.isOpen else { return }
+        let number = UInt32(caseID.rawValue)
         cases[i].status = .closed
-        cases[i].closedAt = now
-        let c = index(cases[i].customer)
-        customers[c].openCases.removeAll { $0 == caseID }
-        customers[c].recentlyClosed.append(caseID)
-        if customers[c].recentlyClosed.count > CaseDirectory.recentlyClosedLimit {
-            customers[c].recentlyClosed.removeFirst()
+        cases[i].closedAt = now.microseconds
+        let c = Int(cases[i].customer) - 1
+        removeOpen(number, from: c)
+        // The common case (no other closed case kept) stays inline: no list is built.
+        if customers[c].closedCase == 0 {
+            customers[c].closedCase = number
+            return
         }
+        var closed = closedCaseNumbers(customers[c])
+        closed.append(number)
+        if closed.count > CaseDirectory.recentlyClosedLimit { closed.removeFirst() }
+        setClosed(closed, of: c)
     }
 
-    private mutating func appendEntry(_ input: ThreadingInput, contact: ContactID, to caseID: CaseID, now: Instant) {
+    private mutating func appendEntry(_ input: ThreadingInput, topic: UInt32, contact: ContactID, to caseID: CaseID, now: Instant) {
         let i = index(caseID)
-        let entry = HistoryEntry(
-            contact: contact, channel: input.channel, at: now, subject: input.subject, topic: input.topic, agent: nil,
-            handledAt: nil, outcome: .pending, endedAt: nil)
-        entries.append(StoredEntry(entry: entry, previous: cases[i].lastEntry))
-        cases[i].lastEntry = entries.count - 1
-        cases[i].contactCount += 1
+        var entry = StoredEntry(contact: contact.rawValue, at: now.microseconds, channel: UInt8(input.channel.index), topic: topic)
+        if let subject = input.subject {
+            texts.append(subject)
+            entry.subject = UInt32(texts.count)
+        }
+        entry.previous = cases[i].lastEntry
+        entries.append(entry)
+        cases[i].lastEntry = UInt32(entries.count)
+        cases[i].contactCount &+= 1
     }
 
     /// The customer's cases, newest first (following the per-customer links).
     func casesOf(_ customer: CustomerID) -> [CaseID] {
         var out: [CaseID] = []
         var c = customers[index(customer)].lastCase
-        while c.rawValue != 0 {
-            out.append(c)
-            c = cases[index(c)].previousOfCustomer
+        while c != 0 {
+            out.append(CaseID(UInt64(c)))
+            c = cases[Int(c) - 1].previousOfCustomer
         }
         return out
     }
@@ -455,20 +711,36 @@ public struct CaseDirectory: Sendable {
     /// `lastHandler(of:)` returns the agent for routing affinity.
     public mutating func recordHandled(contact: ContactID, case caseID: CaseID, agent: AgentID, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
-        entries[e].entry.agent = agent
-        entries[e].entry.handledAt = now
-        cases[c].lastHandler = agent
-        cases[c].lastHandledAt = now
-        if now > cases[c].lastActivity { cases[c].lastActivity = now }
+        let number = agents.intern(agent)
+        entries[e].agent = number
+        entries[e].handledAt = now.microseconds
+        cases[c].lastHandler = number
+        cases[c].lastHandledAt = now.microseconds
+        if now.microseconds > cases[c].lastActivity { cases[c].lastActivity = now.microseconds }
     }
 
     /// Records how a contact ended. `resolved` and `selfServed` close the case (a later contact about
     /// it reopens it within the reopen window); `unresolved` and `abandoned` leave it open.
     public mutating func recordOutcome(contact: ContactID, case caseID: CaseID, outcome: ContactOutcome, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
-        entries[e].entry.outcome = outcome
-        entries[e].entry.endedAt = now
-        if now > cases[c].lastActivity { cases[c].lastActivity = now }
+        let (kind, disposition) = StoredEntry.encode(outcome)
+        if disposition != nil, entries[e].disposition == 0, texts.count >= CaseDirectory.maxRecords {
+            throw SwitchboardError(.resourceExhausted, "the case directory holds \(CaseDirectory.maxRecords) texts; start a new directory")
+        }
+        entries[e].outcome = kind
+        if let disposition {
+            if entries[e].disposition != 0 {
+                texts[Int(entries[e].disposition) - 1] = disposition
+            } else {
+                texts.append(disposition)
+                entries[e].disposition = UInt32(texts.count)
+            }
+        } else {
+            entries[e].disposition = 0
+        }
+        entries[e].endedAt = now.microseconds
+        entries[e].hasEnded = true
+        if now.microseconds > cases[c].lastActivity { cases[c].lastActivity = now.microseconds }
         if outcome.closesCase { close(caseID, at: now) }
     }
 
@@ -491,17 +763,22 @@ public struct CaseDirectory: Sendable {
         guard let m = CaseDirectory.normaliseMessageID(messageID) else {
             throw .invalidArgument("messageID '\(messageID.prefix(80))' is not a Message-ID", field: "messageID")
         }
-        let key = MessageKey(m)
-        if messages[key] == nil { messages[key] = MessageRecord(caseID: caseID, contact: nil) }
+        guard messages.count < CaseDirectory.maxRecords else {
+            throw SwitchboardError(.resourceExhausted, "the case directory holds \(CaseDirectory.maxRecords) Message-IDs; start a new directory")
+        }
+        let hash = m.hashValue
+        if messages.find(hash: hash, where: { $0.hashCode == hash && $0.id == m }) == nil {
+            messages.append(MessageNode(id: m, hashCode: hash, caseNumber: UInt32(caseID.rawValue), contact: 0), hint: UInt32(caseID.rawValue))
+        }
     }
 
     private func locate(_ contact: ContactID, in caseID: CaseID) throws(SwitchboardError) -> (Int, Int) {
         guard isKnown(caseID) else { throw .notFound("case \(caseID) does not exist", field: "caseId") }
         let c = index(caseID)
         var e = cases[c].lastEntry
-        while e >= 0 {
-            if entries[e].entry.contact == contact { return (c, e) }
-            e = entries[e].previous
+        while e != 0 {
+            if entries[Int(e) - 1].contact == contact.rawValue { return (c, Int(e) - 1) }
+            e = entries[Int(e) - 1].previous
         }
         throw .notFound("\(contact) is not part of \(caseID)", field: "contactId")
     }
@@ -513,17 +790,17 @@ public struct CaseDirectory: Sendable {
     public var caseCount: Int { cases.count }
 
     /// The customer an identifier belongs to.
-    public func customer(for identifier: Identifier) -> CustomerID? { identifierIndex[identifier] }
+    public func customer(for identifier: Identifier) -> CustomerID? { owner(of: identifier) }
 
     /// The customer an adapter's identifier belongs to (normalised first; errors name `identifier`).
     public func customer(for raw: RawIdentifier) throws(SwitchboardError) -> CustomerID? {
-        identifierIndex[try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifier")]
+        owner(of: try Identifier.normalise(raw, defaultCountry: policy.defaultCountry, field: "identifier"))
     }
 
     /// The live customer an id stands for: itself, or the customer it was merged into.
     public func canonical(_ customer: CustomerID) -> CustomerID {
         var id = customer
-        while isKnown(id), let next = customers[index(id)].mergedInto { id = next }
+        while isKnown(id), customers[index(id)].mergedInto != 0 { id = CustomerID(UInt64(customers[index(id)].mergedInto)) }
         return id
     }
 
@@ -533,7 +810,19 @@ public struct CaseDirectory: Sendable {
         let live = canonical(id)
         let r = customers[index(live)]
         return CustomerSummary(
-            id: live, identifiers: Array(r.identifiers), cases: casesOf(live).sorted(), absorbed: r.absorbed, createdAt: r.createdAt)
+            id: live, identifiers: identifiersOf(r), cases: casesOf(live).sorted(),
+            absorbed: r.extras == 0 ? [] : extras[Int(r.extras) - 1].absorbed, createdAt: Instant(microseconds: r.createdAt))
+    }
+
+    /// A customer's identifiers, in the order they were attached.
+    func identifiersOf(_ r: CustomerRecord) -> [Identifier] {
+        var out: [Identifier] = []
+        var n = r.firstIdentifier
+        while n != 0 {
+            out.append(identifiers[node: Int(n) - 1].identifier)
+            n = identifiers[node: Int(n) - 1].next
+        }
+        return out
     }
 
     /// A case, or nil for an unknown id.
@@ -543,8 +832,10 @@ public struct CaseDirectory: Sendable {
         var channels = Set<Channel>()
         for ch in Channel.allCases where c.channelMask & (1 << UInt8(ch.index)) != 0 { channels.insert(ch) }
         return CaseSummary(
-            id: id, customer: c.customer, status: c.status, topic: c.topic, openedAt: c.openedAt, lastActivity: c.lastActivity,
-            closedAt: c.closedAt, reopenCount: Int(c.reopenCount), channels: channels, contactCount: Int(c.contactCount))
+            id: id, customer: CustomerID(UInt64(c.customer)), status: c.status, topic: topics.value(c.topic),
+            openedAt: Instant(microseconds: c.openedAt), lastActivity: Instant(microseconds: c.lastActivity),
+            closedAt: c.status == .closed ? Instant(microseconds: c.closedAt) : nil, reopenCount: Int(c.reopenCount),
+            channels: channels, contactCount: Int(c.contactCount))
     }
 
     /// The case's contacts, oldest first (empty for an unknown case).
@@ -552,9 +843,16 @@ public struct CaseDirectory: Sendable {
         guard isKnown(caseID) else { return [] }
         var out: [HistoryEntry] = []
         var e = cases[index(caseID)].lastEntry
-        while e >= 0 {
-            out.append(entries[e].entry)
-            e = entries[e].previous
+        while e != 0 {
+            let s = entries[Int(e) - 1]
+            out.append(
+                HistoryEntry(
+                    contact: ContactID(s.contact), channel: Channel.allCases[Int(s.channel)], at: Instant(microseconds: s.at),
+                    subject: s.subject == 0 ? nil : texts[Int(s.subject) - 1], topic: topics.value(s.topic), agent: agents.value(s.agent),
+                    handledAt: s.agent == 0 ? nil : Instant(microseconds: s.handledAt),
+                    outcome: s.decodeOutcome(disposition: s.disposition == 0 ? nil : texts[Int(s.disposition) - 1]),
+                    endedAt: s.hasEnded ? Instant(microseconds: s.endedAt) : nil))
+            e = s.previous
         }
         return out.reversed()
     }
@@ -563,18 +861,32 @@ public struct CaseDirectory: Sendable {
     public func lastHandler(of caseID: CaseID) -> (agent: AgentID, at: Instant)? {
         guard isKnown(caseID) else { return nil }
         let c = cases[index(caseID)]
-        guard let agent = c.lastHandler, let at = c.lastHandledAt else { return nil }
-        return (agent, at)
+        guard let agent = agents.value(c.lastHandler) else { return nil }
+        return (agent, Instant(microseconds: c.lastHandledAt))
     }
 
     /// The customer's open cases.
     public func openCases(of customer: CustomerID) -> [CaseID] {
         guard isKnown(customer) else { return [] }
-        return Array(customers[index(canonical(customer))].openCases)
+        return openCaseNumbers(customers[index(canonical(customer))]).map { CaseID(UInt64($0)) }
     }
 
     /// The subject tag for a case, for outgoing email.
     public func subjectTag(for caseID: CaseID) -> String { policy.subjectTag.tag(for: caseID) }
+
+    /// Bytes held per record kind, for capacity planning and the benchmark: the records' arrays at
+    /// their current capacity and the identifier and Message-ID indexes (not the text of
+    /// identifiers, subjects or Message-IDs, which the strings themselves hold).
+    public var footprint: Footprint {
+        Footprint(
+            customerRecordBytes: MemoryLayout<CustomerRecord>.stride, caseRecordBytes: MemoryLayout<CaseRecord>.stride,
+            historyEntryBytes: MemoryLayout<StoredEntry>.stride, identifierBytes: MemoryLayout<IdentifierNode>.stride,
+            messageIDBytes: MemoryLayout<MessageNode>.stride,
+            totalBytes: customers.capacity * MemoryLayout<CustomerRecord>.stride + cases.capacity * MemoryLayout<CaseRecord>.stride
+                + entries.capacity * MemoryLayout<StoredEntry>.stride + identifiers.nodes.capacity * MemoryLayout<IdentifierNode>.stride
+                + identifiers.slotCount * 12 + messages.nodes.capacity * MemoryLayout<MessageNode>.stride + messages.slotCount * 12
+                + extras.capacity * MemoryLayout<CustomerExtras>.stride + texts.capacity * MemoryLayout<String>.stride)
+    }
 
     // MARK: - Helpers
 
@@ -586,6 +898,18 @@ public struct CaseDirectory: Sendable {
     /// A Message-ID without surrounding whitespace and angle brackets, or nil when nothing is left,
     /// it holds whitespace or it is too long. A slice of the input: no allocation.
     static func normaliseMessageID<S: StringProtocol>(_ raw: S) -> Substring? where S.SubSequence == Substring {
+        // ASCII (every real Message-ID): trim on bytes, where a byte is a character (CR LF, the one
+        // two-byte character, is trimmed whole either way). Character-wise trimming costs a
+        // grapheme-break check per step.
+        if raw.utf8.allSatisfy({ $0 < 0x80 }) {
+            var u = raw[...].utf8
+            while let f = u.first, f <= 0x20 { u = u.dropFirst() }
+            while let l = u.last, l <= 0x20 { u = u.dropLast() }
+            if u.first == 0x3C { u = u.dropFirst() }
+            if u.last == 0x3E { u = u.dropLast() }
+            if u.isEmpty || u.count > maxMessageIDLength || u.contains(where: { $0 <= 0x20 }) { return nil }
+            return Substring(u)
+        }
         var s = raw[...]
         while let f = s.utf8.first, f <= 0x20 { s = s.dropFirst() }
         while let l = s.utf8.last, l <= 0x20 { s = s.dropLast() }
@@ -611,40 +935,71 @@ public struct CaseDirectory: Sendable {
     }
 }
 
-struct CustomerRecord: Sendable {
-    var identifiers = SmallList<Identifier>()
-    /// Bit per `IdentifierKind` the customer holds (for the `ifNoConflict` merge rule).
-    var kindMask: UInt8 = 0
-    var openCases = SmallList<CaseID>()
-    /// Most recently closed last, at most `recentlyClosedLimit`.
-    var recentlyClosed = SmallList<CaseID>()
-    /// The newest case; older ones follow `CaseRecord.previousOfCustomer`. 0 when none.
-    var lastCase = CaseID(0)
-    var absorbed: [CustomerID] = []
-    var mergedInto: CustomerID?
-    var createdAt: Instant
-
-    init(createdAt: Instant) { self.createdAt = createdAt }
+/// What the directory's records cost, from `CaseDirectory.footprint`.
+public struct Footprint: Hashable, Sendable {
+    /// Bytes of one customer, case, history entry, identifier and Message-ID record.
+    public var customerRecordBytes: Int
+    public var caseRecordBytes: Int
+    public var historyEntryBytes: Int
+    public var identifierBytes: Int
+    public var messageIDBytes: Int
+    /// All record arrays and indexes at their current capacity.
+    public var totalBytes: Int
 }
 
-struct CaseRecord: Sendable {
-    var customer: CustomerID
-    var status: CaseStatus = .open
-    var topic: String?
-    var openedAt: Instant
-    var lastActivity: Instant
-    var closedAt: Instant?
-    var reopenCount: Int32 = 0
-    var channelMask: UInt8 = 0
-    /// Index in `entries` of the newest contact (-1 none); older ones follow `StoredEntry.previous`.
-    var lastEntry = -1
-    var contactCount: Int32 = 0
-    /// The same customer's previous case (0 none).
-    var previousOfCustomer = CaseID(0)
-    var lastHandler: AgentID?
-    var lastHandledAt: Instant?
+/// A customer: 40 bytes of plain data. Numbers are 1-based indexes (0 = none) into the
+/// directory's arrays: `firstIdentifier`/`lastIdentifier` into `identifiers` (a list linked by
+/// `IdentifierNode.next`), cases by case number.
+struct CustomerRecord: BitwiseCopyable, Sendable {
+    var createdAt: Int64
+    var firstIdentifier: UInt32 = 0
+    var lastIdentifier: UInt32 = 0
+    /// The newest case; older ones follow `CaseRecord.previousOfCustomer`.
+    var lastCase: UInt32 = 0
+    var mergedInto: UInt32 = 0
+    /// The first open case; further ones (rare: different topics) are in `CustomerExtras.moreOpen`.
+    var openCase: UInt32 = 0
+    /// The oldest of the recently closed cases (at most `recentlyClosedLimit`, oldest first); newer
+    /// ones are in `CustomerExtras.moreClosed`.
+    var closedCase: UInt32 = 0
+    /// 1-based index into `CaseDirectory.extras`, 0 while the customer needs none.
+    var extras: UInt32 = 0
+    /// Bit per `IdentifierKind` the customer holds (for the `ifNoConflict` merge rule).
+    var kindMask: UInt8 = 0
 
-    init(customer: CustomerID, topic: String?, openedAt: Instant) {
+    init(createdAt: Int64) { self.createdAt = createdAt }
+}
+
+/// The lists a customer needs only past the common case: a second open case, a second recently
+/// closed case, customers merged into it.
+struct CustomerExtras: Sendable {
+    var moreOpen: [UInt32] = []
+    var moreClosed: [UInt32] = []
+    var absorbed: [CustomerID] = []
+}
+
+/// A case: 64 bytes of plain data (one cache line). Times are microseconds; `closedAt` means
+/// something only while `status == .closed`, `lastHandledAt` only while `lastHandler != 0`.
+struct CaseRecord: BitwiseCopyable, Sendable {
+    var openedAt: Int64
+    var lastActivity: Int64
+    var closedAt: Int64 = 0
+    var lastHandledAt: Int64 = 0
+    var customer: UInt32
+    /// The same customer's previous case (0 none).
+    var previousOfCustomer: UInt32 = 0
+    /// 1-based index in `entries` of the newest contact (0 none); older ones follow `StoredEntry.previous`.
+    var lastEntry: UInt32 = 0
+    var contactCount: UInt32 = 0
+    var reopenCount: UInt32 = 0
+    /// Interned topic (0 none).
+    var topic: UInt32
+    /// Interned agent (0 none).
+    var lastHandler: UInt32 = 0
+    var status: CaseStatus = .open
+    var channelMask: UInt8 = 0
+
+    init(customer: UInt32, topic: UInt32, openedAt: Int64) {
         self.customer = customer
         self.topic = topic
         self.openedAt = openedAt
@@ -652,28 +1007,68 @@ struct CaseRecord: Sendable {
     }
 }
 
-struct StoredEntry: Sendable {
-    var entry: HistoryEntry
-    var previous: Int
-}
+/// One contact of a case's history: 56 bytes of plain data. Texts are 1-based indexes into
+/// `CaseDirectory.texts`, topic and agent are interned; `handledAt` means something only while
+/// `agent != 0`, `endedAt` only when `hasEnded`.
+struct StoredEntry: BitwiseCopyable, Sendable {
+    var contact: UInt64
+    var at: Int64
+    var handledAt: Int64 = 0
+    var endedAt: Int64 = 0
+    /// 1-based index of the same case's previous entry (0 none).
+    var previous: UInt32 = 0
+    var agent: UInt32 = 0
+    var subject: UInt32 = 0
+    var topic: UInt32
+    var disposition: UInt32 = 0
+    var channel: UInt8
+    /// `ContactOutcome` without its disposition: 0 pending, 1 resolved, 2 unresolved, 3 abandoned, 4 self-served.
+    var outcome: UInt8 = 0
+    var hasEnded = false
 
-/// A Message-ID with its hash computed once (see `Identifier.hashCode` for why).
-struct MessageKey: Hashable, Sendable {
-    let id: Substring
-    let hashCode: Int
-
-    init(_ id: Substring) {
-        self.id = id
-        self.hashCode = id.hashValue
+    init(contact: UInt64, at: Int64, channel: UInt8, topic: UInt32) {
+        self.contact = contact
+        self.at = at
+        self.channel = channel
+        self.topic = topic
     }
 
-    static func == (a: MessageKey, b: MessageKey) -> Bool { a.hashCode == b.hashCode && a.id == b.id }
-    func hash(into hasher: inout Hasher) { hasher.combine(hashCode) }
+    static func encode(_ outcome: ContactOutcome) -> (UInt8, String?) {
+        switch outcome {
+        case .pending: (0, nil)
+        case .resolved(let d): (1, d)
+        case .unresolved(let d): (2, d)
+        case .abandoned: (3, nil)
+        case .selfServed: (4, nil)
+        }
+    }
+
+    func decodeOutcome(disposition: String?) -> ContactOutcome {
+        switch outcome {
+        case 1: .resolved(disposition: disposition)
+        case 2: .unresolved(disposition: disposition)
+        case 3: .abandoned
+        case 4: .selfServed
+        default: .pending
+        }
+    }
 }
 
-struct MessageRecord: Sendable {
-    var caseID: CaseID
-    var contact: ContactID?
+/// An identifier, its live customer and the next identifier of the same customer (1-based, 0 none).
+struct IdentifierNode: HashedNode {
+    let identifier: Identifier
+    var customer: UInt32
+    var next: UInt32
+    var hashCode: Int { identifier.hashCode }
+}
+
+/// A Message-ID (a slice of the header it came in: no copy), the case it was seen on and the
+/// inbound contact it arrived as (0 for our own outgoing mail).
+struct MessageNode: HashedNode {
+    let id: Substring
+    let hashCode: Int
+    var caseNumber: UInt32
+    var contact: UInt64
 }
 
 struct Delivered: Sendable {

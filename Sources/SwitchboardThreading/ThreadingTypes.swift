@@ -95,7 +95,7 @@ public enum ThreadingRule: String, Hashable, Sendable, CaseIterable, CustomStrin
 /// A case a rule pointed at but that the contact did not join, and why. Carried in the decision so
 /// the reason can name it ("reply to case-12, which belongs to another customer").
 public struct PassedOverCase: Hashable, Sendable {
-    public enum Why: String, Hashable, Sendable {
+    public enum Why: String, Hashable, Sendable, CaseIterable {
         /// The case belongs to another customer: a reply from someone else does not silently join.
         case otherCustomer
         /// The case closed longer ago than the reopen window.
@@ -143,34 +143,113 @@ public struct RefusedMerge: Hashable, Sendable, CustomStringConvertible {
 
 /// Where a contact went and why. The reason is assembled only when asked for, so keeping decisions
 /// explainable costs nothing on the hot path.
+///
+/// A decision is made for every contact and carried in an engine event, so it is laid out to be
+/// cheap to build and copy: the common fields are plain words, the optional ones are stored as
+/// raw words with presence bits, and merges (rare) are boxed behind one reference that is nil for
+/// almost every contact. The public properties are the same as ever.
 public struct ThreadingDecision: Hashable, Sendable, CustomStringConvertible {
     public var contact: ContactID
     public var customer: CustomerID
     public var caseID: CaseID
-    public var rule: ThreadingRule
-    /// The customer was created for this contact.
-    public var isNewCustomer: Bool
-    /// The case was created for this contact.
-    public var isNewCase: Bool
-    /// The contact reopened a closed case (rule `reopened`, or an explicit reference / reply /
-    /// subject tag that named a closed case).
-    public var reopened: Bool
-    /// The contact carried no identifiers.
-    public var isAnonymous: Bool
-    /// For `emailReply`: the message id that matched.
-    public var matchedMessageID: String? { matchedMessage.map(String.init) }
-    /// The match as a slice of the input header (no allocation on the hot path).
-    var matchedMessage: Substring?
-    /// For `openCase` / `reopened`: when the case was last active or closed.
-    public var caseLastActive: Instant?
-    /// A case a rule pointed at that the contact did not join (see `PassedOverCase.Why`).
-    public var passedOver: PassedOverCase?
-    /// Customers merged by this contact.
-    public var merges: [MergeRecord]
-    /// Merges the policy refused.
-    public var refusedMerges: [RefusedMerge]
     /// When the decision was made.
     public var at: Instant
+    /// `caseLastActive` in microseconds, meaningful when `flags` has `caseLastActiveBit`.
+    private var caseLastActiveRaw: Int64 = 0
+    /// `passedOver`'s case, meaningful when `passedOverWhy` is not `noneRaw`.
+    private var passedOverCase: CaseID = CaseID(0)
+    /// Merges and refused merges; nil (no allocation, no reference counting) when there are none.
+    var identityChanges: IdentityChanges?
+    /// The match as a slice of the input header (no allocation on the hot path).
+    var matchedMessage: Substring?
+    public var rule: ThreadingRule
+    private var flags: UInt8 = 0
+    private var passedOverRule: ThreadingRule = .newCase
+    private var passedOverWhy: UInt8 = ThreadingDecision.noneRaw
+
+    private static let noneRaw: UInt8 = 0xFF
+    private static let newCustomerBit: UInt8 = 1
+    private static let newCaseBit: UInt8 = 2
+    private static let reopenedBit: UInt8 = 4
+    private static let anonymousBit: UInt8 = 8
+    private static let caseLastActiveBit: UInt8 = 16
+
+    /// A decision for `contact` before any rule has matched (rule `newCase`, no customer or case yet).
+    init(contact: ContactID, isAnonymous: Bool, at: Instant) {
+        self.contact = contact
+        self.customer = CustomerID(0)
+        self.caseID = CaseID(0)
+        self.at = at
+        self.rule = .newCase
+        self.isAnonymous = isAnonymous
+    }
+
+    @inline(__always) private func flag(_ bit: UInt8) -> Bool { flags & bit != 0 }
+    @inline(__always) private mutating func setFlag(_ bit: UInt8, _ on: Bool) { flags = on ? flags | bit : flags & ~bit }
+
+    /// The customer was created for this contact.
+    public var isNewCustomer: Bool {
+        get { flag(Self.newCustomerBit) }
+        set { setFlag(Self.newCustomerBit, newValue) }
+    }
+    /// The case was created for this contact.
+    public var isNewCase: Bool {
+        get { flag(Self.newCaseBit) }
+        set { setFlag(Self.newCaseBit, newValue) }
+    }
+    /// The contact reopened a closed case (rule `reopened`, or an explicit reference / reply /
+    /// subject tag that named a closed case).
+    public var reopened: Bool {
+        get { flag(Self.reopenedBit) }
+        set { setFlag(Self.reopenedBit, newValue) }
+    }
+    /// The contact carried no identifiers.
+    public var isAnonymous: Bool {
+        get { flag(Self.anonymousBit) }
+        set { setFlag(Self.anonymousBit, newValue) }
+    }
+    /// For `emailReply`: the message id that matched.
+    public var matchedMessageID: String? { matchedMessage.map(String.init) }
+    /// For `openCase` / `reopened`: when the case was last active or closed.
+    public var caseLastActive: Instant? {
+        get { flag(Self.caseLastActiveBit) ? Instant(microseconds: caseLastActiveRaw) : nil }
+        set {
+            caseLastActiveRaw = newValue?.microseconds ?? 0
+            setFlag(Self.caseLastActiveBit, newValue != nil)
+        }
+    }
+    /// A case a rule pointed at that the contact did not join (see `PassedOverCase.Why`).
+    public var passedOver: PassedOverCase? {
+        get {
+            guard passedOverWhy != Self.noneRaw else { return nil }
+            return PassedOverCase(caseID: passedOverCase, rule: passedOverRule, why: PassedOverCase.Why.allCases[Int(passedOverWhy)])
+        }
+        set {
+            if let newValue {
+                passedOverCase = newValue.caseID
+                passedOverRule = newValue.rule
+                passedOverWhy = UInt8(PassedOverCase.Why.allCases.firstIndex(of: newValue.why) ?? 0)
+            } else {
+                passedOverCase = CaseID(0)
+                passedOverRule = .newCase
+                passedOverWhy = Self.noneRaw
+            }
+        }
+    }
+    /// Customers merged by this contact.
+    public var merges: [MergeRecord] {
+        get { identityChanges?.merges ?? [] }
+        set { setIdentityChanges(merges: newValue, refused: refusedMerges) }
+    }
+    /// Merges the policy refused.
+    public var refusedMerges: [RefusedMerge] {
+        get { identityChanges?.refused ?? [] }
+        set { setIdentityChanges(merges: merges, refused: newValue) }
+    }
+
+    private mutating func setIdentityChanges(merges: [MergeRecord], refused: [RefusedMerge]) {
+        identityChanges = merges.isEmpty && refused.isEmpty ? nil : IdentityChanges(merges: merges, refused: refused)
+    }
 
     /// A reply from someone who is not the case's customer was refused (the decision names the case).
     public var refusedForeignCase: CaseID? {
@@ -228,7 +307,7 @@ public struct ThreadingDecision: Hashable, Sendable, CustomStringConvertible {
 
 /// A case's lifecycle. `reopened` is open again after having been closed; both `open` and
 /// `reopened` take new contacts.
-public enum CaseStatus: String, Hashable, Sendable {
+public enum CaseStatus: String, Hashable, Sendable, BitwiseCopyable {
     case open, reopened, closed
 
     @inlinable public var isOpen: Bool { self != .closed }
@@ -304,4 +383,23 @@ public struct CustomerSummary: Hashable, Sendable {
     /// Customers merged into this one.
     public var absorbed: [CustomerID]
     public var createdAt: Instant
+}
+
+/// A decision's merges and refused merges, behind one reference: a contact that links customers
+/// is rare, and every other decision then carries a single nil word instead of two arrays.
+final class IdentityChanges: Hashable, Sendable {
+    let merges: [MergeRecord]
+    let refused: [RefusedMerge]
+
+    init(merges: [MergeRecord], refused: [RefusedMerge]) {
+        self.merges = merges
+        self.refused = refused
+    }
+
+    static func == (a: IdentityChanges, b: IdentityChanges) -> Bool { a === b || (a.merges == b.merges && a.refused == b.refused) }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(merges)
+        hasher.combine(refused)
+    }
 }

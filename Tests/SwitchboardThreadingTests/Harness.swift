@@ -53,38 +53,52 @@ extension CaseDirectory {
         var identifierTotal = 0
         for (i, c) in customers.enumerated() {
             let id = CustomerID(UInt64(i + 1))
-            if let into = c.mergedInto {
-                if !c.identifiers.isEmpty || c.lastCase.rawValue != 0 || !c.openCases.isEmpty { out.append("\(id) merged but owns things") }
-                if customers[Int(into.rawValue) - 1].mergedInto != nil { out.append("\(id) forwards to merged \(into)") }
+            let held = identifiersOf(c)
+            let open = openCases(of: id)
+            if c.mergedInto != 0 {
+                let into = CustomerID(UInt64(c.mergedInto))
+                if !held.isEmpty || c.lastCase != 0 || c.openCase != 0 || c.closedCase != 0 || c.extras != 0 {
+                    out.append("\(id) merged but owns things")
+                }
+                if customers[Int(into.rawValue) - 1].mergedInto != 0 { out.append("\(id) forwards to merged \(into)") }
                 if canonical(id) != into { out.append("\(id) does not resolve to \(into)") }
                 continue
             }
-            identifierTotal += c.identifiers.count
-            for ident in c.identifiers where identifierIndex[ident] != id {
-                out.append("\(ident) listed on \(id) but indexed to \(String(describing: identifierIndex[ident]))")
+            identifierTotal += held.count
+            for ident in held where customer(for: ident) != id {
+                out.append("\(ident) listed on \(id) but indexed to \(String(describing: customer(for: ident)))")
             }
             var mask: UInt8 = 0
-            for ident in c.identifiers { mask |= ident.kind.bit }
+            for ident in held { mask |= ident.kind.bit }
             if mask != c.kindMask { out.append("\(id) kind mask \(c.kindMask) != \(mask)") }
-            for caseID in casesOf(id) where cases[Int(caseID.rawValue) - 1].customer != id {
+            for caseID in casesOf(id) where cases[Int(caseID.rawValue) - 1].customer != UInt32(id.rawValue) {
                 out.append("\(caseID) listed on \(id) but owned by \(cases[Int(caseID.rawValue) - 1].customer)")
             }
-            for caseID in c.openCases where !cases[Int(caseID.rawValue) - 1].status.isOpen { out.append("\(caseID) closed but in open list") }
+            for caseID in open where !cases[Int(caseID.rawValue) - 1].status.isOpen { out.append("\(caseID) closed but in open list") }
+            if Set(open).count != open.count { out.append("\(id) lists an open case twice") }
+            // The inline slots hold the first element: an empty inline slot means an empty list.
+            if c.extras != 0 {
+                let more = extras[Int(c.extras) - 1]
+                if c.openCase == 0 && !more.moreOpen.isEmpty { out.append("\(id) spilled open cases without an inline one") }
+                if c.closedCase == 0 && !more.moreClosed.isEmpty { out.append("\(id) spilled closed cases without an inline one") }
+                if 1 + more.moreClosed.count > CaseDirectory.recentlyClosedLimit { out.append("\(id) keeps too many closed cases") }
+            }
         }
-        if customerCount != customers.count(where: { $0.mergedInto == nil }) { out.append("customerCount \(customerCount) is wrong") }
-        if identifierTotal != identifierIndex.count { out.append("index has \(identifierIndex.count) identifiers, customers hold \(identifierTotal)") }
+        if customerCount != customers.count(where: { $0.mergedInto == 0 }) { out.append("customerCount \(customerCount) is wrong") }
+        if identifierTotal != identifiers.count { out.append("index has \(identifiers.count) identifiers, customers hold \(identifierTotal)") }
         for (n, c) in cases.enumerated() {
             let caseID = CaseID(UInt64(n + 1))
-            let owner = customers[Int(c.customer.rawValue) - 1]
-            if owner.mergedInto != nil { out.append("\(caseID) owned by merged \(c.customer)") }
-            if !casesOf(c.customer).contains(caseID) { out.append("\(caseID) missing from \(c.customer)'s cases") }
-            if c.status.isOpen != owner.openCases.contains(caseID) { out.append("\(caseID) open=\(c.status.isOpen) vs open list") }
+            let ownerID = CustomerID(UInt64(c.customer))
+            let owner = customers[Int(c.customer) - 1]
+            if owner.mergedInto != 0 { out.append("\(caseID) owned by merged \(ownerID)") }
+            if !casesOf(ownerID).contains(caseID) { out.append("\(caseID) missing from \(ownerID)'s cases") }
+            if c.status.isOpen != openCases(of: ownerID).contains(caseID) { out.append("\(caseID) open=\(c.status.isOpen) vs open list") }
         }
         return out
     }
 
     /// Counts that any change would move: used to show a duplicate changes nothing.
     var fingerprint: [Int] {
-        [customers.count, cases.count, identifierIndex.count, messages.count, idempotency.count, mergeLog.count, entries.count]
+        [customers.count, cases.count, identifiers.count, messages.count, idempotency.count, mergeLog.count, entries.count]
     }
 }

@@ -43,6 +43,19 @@ import Testing
         return nil
     }
 
+    /// Agent "a" (100 units) holds two accepted chats (68 units); a voice call has waited 10 s.
+    static func agentWithTwoChatsAndACallWaiting(reserveAfter: Span) throws -> (Harness, ContactID, ContactID, ContactID) {
+        var h = try Harness { $0.reserveCapacityAfter.voice = reserveAfter }
+        try h.login("a")
+        let chat1 = try h.push(.chat)
+        try h.accept(chat1, "a")
+        let chat2 = try h.push(.chat)
+        try h.accept(chat2, "a")
+        let call = try h.push(.voice)
+        h.advance(seconds: 10)
+        return (h, chat1, chat2, call)
+    }
+
     /// Without reservation the call never fits: the agent always has a chat left when another
     /// arrives. This pins the problem the reservation solves.
     @Test func voiceStarvesBehindChatsWithoutReservation() throws {
@@ -59,14 +72,7 @@ import Testing
 
     /// A reserved agent takes no other work, even work that would fit.
     @Test func reservedAgentTakesNoOtherWork() throws {
-        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(5) }
-        try h.login("a")
-        let chat1 = try h.push(.chat)
-        try h.accept(chat1, "a")
-        let chat2 = try h.push(.chat)
-        try h.accept(chat2, "a")
-        let call = try h.push(.voice)
-        h.advance(seconds: 10)
+        var (h, chat1, chat2, call) = try Self.agentWithTwoChatsAndACallWaiting(reserveAfter: .seconds(5))
         try h.complete(chat1, "a")  // 66 units free: the call is first in line but does not fit: reserve
         let chat3 = try h.push(.chat)
         #expect(h.isWaiting(chat3))
@@ -79,14 +85,7 @@ import Testing
     /// An agent with room that comes along first takes the reserved call, and the agent that held
     /// its units for it goes back to work at once.
     @Test func anotherAgentWithRoomTakesTheCallAndFreesTheReservation() throws {
-        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(5) }
-        try h.login("a")
-        let chat1 = try h.push(.chat)
-        try h.accept(chat1, "a")
-        let chat2 = try h.push(.chat)
-        try h.accept(chat2, "a")
-        let call = try h.push(.voice)
-        h.advance(seconds: 10)
+        var (h, chat1, _, call) = try Self.agentWithTwoChatsAndACallWaiting(reserveAfter: .seconds(5))
         try h.complete(chat1, "a")
         let chat3 = try h.push(.chat)
         #expect(h.isWaiting(chat3))
@@ -98,14 +97,7 @@ import Testing
 
     /// An agent that goes away drops its reservation; the call waits for the next agent.
     @Test func awayAgentDropsItsReservation() throws {
-        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(5) }
-        try h.login("a")
-        let chat1 = try h.push(.chat)
-        try h.accept(chat1, "a")
-        let chat2 = try h.push(.chat)
-        try h.accept(chat2, "a")
-        let call = try h.push(.voice)
-        h.advance(seconds: 10)
+        var (h, chat1, chat2, call) = try Self.agentWithTwoChatsAndACallWaiting(reserveAfter: .seconds(5))
         try h.complete(chat1, "a")
         try h.router.setStatus("a", to: .away, at: h.now, events: &h.events)
         #expect(h.router.invariantViolations(at: h.now).isEmpty)
@@ -117,14 +109,7 @@ import Testing
 
     /// Before the call has waited `reserveCapacityAfter`, the agent keeps taking chats that fit.
     @Test func noReservationBeforeTheWaitThreshold() throws {
-        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(30) }
-        try h.login("a")
-        let chat1 = try h.push(.chat)
-        try h.accept(chat1, "a")
-        let chat2 = try h.push(.chat)
-        try h.accept(chat2, "a")
-        let call = try h.push(.voice)
-        h.advance(seconds: 10)
+        var (h, chat1, _, call) = try Self.agentWithTwoChatsAndACallWaiting(reserveAfter: .seconds(30))
         let chat3 = try h.push(.chat)
         try h.complete(chat1, "a")
         #expect(h.offeredTo(chat3) == "a")
@@ -134,14 +119,7 @@ import Testing
     /// A reserved agent takes nothing else, not even a contact that names it as preferred agent:
     /// that contact goes to another eligible agent.
     @Test func reservedAgentIsNotOfferedContactsThatNameIt() throws {
-        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(5) }
-        try h.login("a")
-        let chat1 = try h.push(.chat)
-        try h.accept(chat1, "a")
-        let chat2 = try h.push(.chat)
-        try h.accept(chat2, "a")
-        let call = try h.push(.voice)
-        h.advance(seconds: 10)
+        var (h, chat1, _, call) = try Self.agentWithTwoChatsAndACallWaiting(reserveAfter: .seconds(5))
         try h.complete(chat1, "a")  // reserves the call
         let named = try h.push(.chat, preferredAgent: "a")
         #expect(h.isWaiting(named))

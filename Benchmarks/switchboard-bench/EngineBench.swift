@@ -22,123 +22,16 @@ import SwitchboardRouting
     let seed: UInt64 = 0x5EED_0003
     let scenario = RoutingScenario(seed: seed)
 
-    // Build: agents log in idle; the first contacts get offered and accepted until every agent is
-    // full; the rest queue until 100k wait.
-    var router: Router
-    do { router = try Router(policy: scenario.policy) } catch { fatalError("bench policy: \(error)") }
+    // Busy agents and 100k waiting, with the default policy (capacity reservation on), then the
+    // same with reservation off: the difference is what reservation costs when every waiting
+    // contact is overdue.
+    var (now, nextID, rng) = measureBusyDecisions(scenario: scenario, policy: scenario.policy, seed: seed, suffix: "", nextID: 1)
+    var withoutReservation = scenario.policy
+    withoutReservation.reserveCapacityAfter = PerChannel(voice: .hours(100_000), chat: .hours(100_000), email: .hours(100_000), social: .hours(100_000))
+    (now, nextID, rng) = measureBusyDecisions(scenario: scenario, policy: withoutReservation, seed: seed, suffix: "_without_reservation", nextID: nextID)
     var events: [RoutingEvent] = []
     events.reserveCapacity(64)
-    var now = Instant.seconds(1_000)
-    for profile in scenario.agents {
-        do { try router.login(profile, at: now, events: &events) } catch { fatalError("bench login: \(error)") }
-    }
-    router.reserveCapacity(contacts: 400_000, agents: scenario.agents.count)
-    var rng = SplitMix64(seed: seed ^ 0xABCD)
-    var nextID: UInt64 = 1
-    var assigned: [(ContactID, AgentID)] = []
-    assigned.reserveCapacity(40_000)
-
-    func acceptOffers(_ events: [RoutingEvent], _ router: inout Router, _ assigned: inout [(ContactID, AgentID)], at now: Instant) {
-        var scratch: [RoutingEvent] = []
-        for e in events {
-            if case .offered(let o) = e {
-                do { try router.accept(o.contact, by: o.agent, at: now, events: &scratch) } catch { fatalError("accept: \(error)") }
-                assigned.append((o.contact, o.agent))
-            }
-        }
-    }
-
-    let rssBefore = residentBytes()
-    let waitingTarget = 100_000
-    while router.waitingContacts < waitingTarget {
-        events.removeAll(keepingCapacity: true)
-        let request = scenario.request(ContactID(nextID), arrivedAt: now, rng: &rng)
-        nextID += 1
-        do { try router.enqueue(request, at: now, events: &events) } catch { fatalError("enqueue: \(error)") }
-        acceptOffers(events, &router, &assigned, at: now)
-        now += Span(microseconds: 200)
-    }
-    let rssAfter = residentBytes()
-    let bytesPerWaiting = Double(rssAfter - rssBefore) / Double(waitingTarget)
-    emit([
-        "suite": .string("engine"), "name": .string("engine.memory"), "seed": .int(Int(seed)),
-        "agents": .int(scenario.agents.count), "skills": .int(RoutingScenario.skillCount),
-        "languages": .int(RoutingScenario.languageCount), "waiting": .int(router.waitingContacts),
-        "assigned": .int(assigned.count), "bytes_per_waiting_contact": .double(bytesPerWaiting.rounded()),
-        "target_bytes_per_waiting_contact": .int(1024),
-    ])
-
-    // Measure: alternate one arrival and one capacity-freed decision.
     let rounds = 200_000
-    var arrival = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
-    var freed = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
-    var arrivalNanos: UInt64 = 0
-    var freedNanos: UInt64 = 0
-    var offersOnArrival = 0
-    var offersOnFreed = 0
-    var consideredOnFreed = 0
-    let loopStart = monotonicNanos()
-    let cpuStart = threadCPUNanos()
-    for _ in 0..<rounds {
-        now += Span(microseconds: 500)
-        events.removeAll(keepingCapacity: true)
-        let request = scenario.request(ContactID(nextID), arrivedAt: now, rng: &rng)
-        nextID += 1
-        let t0 = monotonicNanos()
-        do { try router.enqueue(request, at: now, events: &events) } catch { fatalError("enqueue: \(error)") }
-        let t1 = monotonicNanos()
-        _ = arrival.record(t1 - t0)
-        arrivalNanos += t1 - t0
-        for e in events { if case .offered = e { offersOnArrival += 1 } }
-        acceptOffers(events, &router, &assigned, at: now)
-
-        guard !assigned.isEmpty else { continue }
-        let pick = Int(rng.next() % UInt64(assigned.count))
-        let (contact, agent) = assigned[pick]
-        assigned.swapAt(pick, assigned.count - 1)
-        assigned.removeLast()
-        events.removeAll(keepingCapacity: true)
-        let t2 = monotonicNanos()
-        do { try router.complete(contact, by: agent, wrapUp: .zero, at: now, events: &events) } catch { fatalError("complete: \(error)") }
-        let t3 = monotonicNanos()
-        _ = freed.record(t3 - t2)
-        freedNanos += t3 - t2
-        for e in events {
-            if case .offered(let o) = e {
-                offersOnFreed += 1
-                consideredOnFreed += o.explanation.considered
-            }
-        }
-        acceptOffers(events, &router, &assigned, at: now)
-    }
-    let loopNanos = monotonicNanos() - loopStart
-    let cpuNanos = threadCPUNanos() - cpuStart
-    emit([
-        "suite": .string("engine"), "name": .string("engine.capacity_freed_buckets_looked_at"),
-        "mean": .double(Double(consideredOnFreed) / Double(max(1, offersOnFreed))),
-    ])
-    let decisions = Double(2 * rounds)
-    for (name, h, total, offers) in [("engine.arrival", arrival, arrivalNanos, offersOnArrival), ("engine.capacity_freed", freed, freedNanos, offersOnFreed)] {
-        emit([
-            "suite": .string("engine"), "name": .string(name), "decisions": .int(rounds), "offers": .int(offers),
-            "waiting_at_end": .int(router.waitingContacts),
-            "p50_us": .double(Double(h.valueAtPercentile(50)) / 1000), "p99_us": .double(Double(h.valueAtPercentile(99)) / 1000),
-            "max_us": .double(Double(h.max) / 1000), "mean_us": .double(Double(total) / Double(rounds) / 1000),
-            "decisions_per_s": .double((Double(rounds) / (Double(total) / 1e9)).rounded()),
-            "target_p50_us": .int(2), "target_p99_us": .int(20),
-        ])
-    }
-    emit([
-        "suite": .string("engine"), "name": .string("engine.decisions_per_second"),
-        "decisions_per_s_timed": .double((decisions / (Double(arrivalNanos + freedNanos) / 1e9)).rounded()),
-        "decisions_per_s_wall_incl_accepts": .double((decisions / (Double(loopNanos) / 1e9)).rounded()),
-        "decisions_per_cpu_s_incl_accepts": .double((decisions / (Double(cpuNanos) / 1e9)).rounded()),
-        "load_average_1m": .double(loadAverage()),
-        "target_decisions_per_s": .int(300_000),
-    ])
-    if CommandLine.arguments.contains("--check"), let problem = router.invariantViolations(at: now).first {
-        FileHandleOutput.error("invariant violated: \(problem)")
-    }
 
     // Arrivals with mostly idle agents: each offer is completed at once (untimed) so agents stay idle.
     do {
@@ -209,6 +102,133 @@ import SwitchboardRouting
     } catch {
         FileHandleOutput.error("engine.push failed: \(error)")
     }
+}
+
+/// Fills the line to 100k waiting with every agent busy, then alternates one arrival and one
+/// capacity-freed decision, printing memory, latency and throughput lines named with `suffix`.
+/// Returns the engine's state for the later lines (clock, next id, random stream).
+@MainActor func measureBusyDecisions(
+    scenario: RoutingScenario, policy: RoutingPolicy, seed: UInt64, suffix: String, nextID startID: UInt64
+) -> (now: Instant, nextID: UInt64, rng: SplitMix64) {
+    // Build: agents log in idle; the first contacts get offered and accepted until every agent is
+    // full; the rest queue until 100k wait.
+    var router: Router
+    do { router = try Router(policy: policy) } catch { fatalError("bench policy: \(error)") }
+    var events: [RoutingEvent] = []
+    events.reserveCapacity(64)
+    var now = Instant.seconds(1_000)
+    for profile in scenario.agents {
+        do { try router.login(profile, at: now, events: &events) } catch { fatalError("bench login: \(error)") }
+    }
+    router.reserveCapacity(contacts: 400_000, agents: scenario.agents.count)
+    var rng = SplitMix64(seed: seed ^ 0xABCD)
+    var nextID = startID
+    var assigned: [(ContactID, AgentID)] = []
+    assigned.reserveCapacity(40_000)
+
+    func acceptOffers(_ events: [RoutingEvent], _ router: inout Router, _ assigned: inout [(ContactID, AgentID)], at now: Instant) {
+        var scratch: [RoutingEvent] = []
+        for e in events {
+            if case .offered(let o) = e {
+                do { try router.accept(o.contact, by: o.agent, at: now, events: &scratch) } catch { fatalError("accept: \(error)") }
+                assigned.append((o.contact, o.agent))
+            }
+        }
+    }
+
+    let rssBefore = residentBytes()
+    let waitingTarget = 100_000
+    while router.waitingContacts < waitingTarget {
+        events.removeAll(keepingCapacity: true)
+        let request = scenario.request(ContactID(nextID), arrivedAt: now, rng: &rng)
+        nextID += 1
+        do { try router.enqueue(request, at: now, events: &events) } catch { fatalError("enqueue: \(error)") }
+        acceptOffers(events, &router, &assigned, at: now)
+        now += Span(microseconds: 200)
+    }
+    let rssAfter = residentBytes()
+    let bytesPerWaiting = Double(rssAfter - rssBefore) / Double(waitingTarget)
+    // Memory only for the first router of the process: a later one reuses the earlier one's pages.
+    if suffix.isEmpty { emit([
+        "suite": .string("engine"), "name": .string("engine.memory" + suffix), "seed": .int(Int(seed)),
+        "agents": .int(scenario.agents.count), "skills": .int(RoutingScenario.skillCount),
+        "languages": .int(RoutingScenario.languageCount), "waiting": .int(router.waitingContacts),
+        "assigned": .int(assigned.count), "bytes_per_waiting_contact": .double(bytesPerWaiting.rounded()),
+        "target_bytes_per_waiting_contact": .int(1024),
+    ]) }
+
+    // Measure: alternate one arrival and one capacity-freed decision.
+    let rounds = 200_000
+    var arrival = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var freed = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var arrivalNanos: UInt64 = 0
+    var freedNanos: UInt64 = 0
+    var offersOnArrival = 0
+    var offersOnFreed = 0
+    var consideredOnFreed = 0
+    let loopStart = monotonicNanos()
+    let cpuStart = threadCPUNanos()
+    for _ in 0..<rounds {
+        now += Span(microseconds: 500)
+        events.removeAll(keepingCapacity: true)
+        let request = scenario.request(ContactID(nextID), arrivedAt: now, rng: &rng)
+        nextID += 1
+        let t0 = monotonicNanos()
+        do { try router.enqueue(request, at: now, events: &events) } catch { fatalError("enqueue: \(error)") }
+        let t1 = monotonicNanos()
+        _ = arrival.record(t1 - t0)
+        arrivalNanos += t1 - t0
+        for e in events { if case .offered = e { offersOnArrival += 1 } }
+        acceptOffers(events, &router, &assigned, at: now)
+
+        guard !assigned.isEmpty else { continue }
+        let pick = Int(rng.next() % UInt64(assigned.count))
+        let (contact, agent) = assigned[pick]
+        assigned.swapAt(pick, assigned.count - 1)
+        assigned.removeLast()
+        events.removeAll(keepingCapacity: true)
+        let t2 = monotonicNanos()
+        do { try router.complete(contact, by: agent, wrapUp: .zero, at: now, events: &events) } catch { fatalError("complete: \(error)") }
+        let t3 = monotonicNanos()
+        _ = freed.record(t3 - t2)
+        freedNanos += t3 - t2
+        for e in events {
+            if case .offered(let o) = e {
+                offersOnFreed += 1
+                consideredOnFreed += o.explanation.considered
+            }
+        }
+        acceptOffers(events, &router, &assigned, at: now)
+    }
+    let loopNanos = monotonicNanos() - loopStart
+    let cpuNanos = threadCPUNanos() - cpuStart
+    emit([
+        "suite": .string("engine"), "name": .string("engine.capacity_freed_buckets_looked_at" + suffix),
+        "mean": .double(Double(consideredOnFreed) / Double(max(1, offersOnFreed))),
+    ])
+    let decisions = Double(2 * rounds)
+    for (name, h, total, offers) in [("engine.arrival" + suffix, arrival, arrivalNanos, offersOnArrival), ("engine.capacity_freed" + suffix, freed, freedNanos, offersOnFreed)] {
+        emit([
+            "suite": .string("engine"), "name": .string(name), "decisions": .int(rounds), "offers": .int(offers),
+            "waiting_at_end": .int(router.waitingContacts),
+            "p50_us": .double(Double(h.valueAtPercentile(50)) / 1000), "p99_us": .double(Double(h.valueAtPercentile(99)) / 1000),
+            "max_us": .double(Double(h.max) / 1000), "mean_us": .double(Double(total) / Double(rounds) / 1000),
+            "decisions_per_s": .double((Double(rounds) / (Double(total) / 1e9)).rounded()),
+            "target_p50_us": .int(2), "target_p99_us": .int(20),
+        ])
+    }
+    emit([
+        "suite": .string("engine"), "name": .string("engine.decisions_per_second" + suffix),
+        "decisions_per_s_timed": .double((decisions / (Double(arrivalNanos + freedNanos) / 1e9)).rounded()),
+        "decisions_per_s_wall_incl_accepts": .double((decisions / (Double(loopNanos) / 1e9)).rounded()),
+        "decisions_per_cpu_s_incl_accepts": .double((decisions / (Double(cpuNanos) / 1e9)).rounded()),
+        "load_average_1m": .double(loadAverage()),
+        "target_decisions_per_s": .int(300_000),
+    ])
+    if CommandLine.arguments.contains("--check"), let problem = router.invariantViolations(at: now).first {
+        FileHandleOutput.error("invariant violated: \(problem)")
+    }
+    return (now, nextID, rng)
 }
 
 /// CPU time of this thread: unlike wall time it does not count time the scheduler gave to other

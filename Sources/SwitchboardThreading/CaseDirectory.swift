@@ -645,6 +645,7 @@ public struct CaseDirectory: Sendable {
         let number = UInt32(caseID.rawValue)
         cases[i].status = .reopened
         cases[i].closedAt = 0
+        cases[i].channelMask &= ~CaseRecord.resolutionPendingBit
         cases[i].reopenCount &+= 1
         cases[i].lastActivity = now.microseconds
         let c = Int(cases[i].customer) - 1
@@ -668,6 +669,7 @@ public struct CaseDirectory: Sendable {
         let number = UInt32(caseID.rawValue)
         cases[i].status = .closed
         cases[i].closedAt = now.microseconds
+        cases[i].channelMask &= ~CaseRecord.resolutionPendingBit
         let c = Int(cases[i].customer) - 1
         removeOpen(number, from: c)
         // The common case (no other closed case kept) stays inline: no list is built.
@@ -692,6 +694,19 @@ public struct CaseDirectory: Sendable {
         entries.append(entry)
         cases[i].lastEntry = UInt32(entries.count)
         cases[i].contactCount &+= 1
+        if cases[i].openContacts < UInt16.max { cases[i].openContacts += 1 }
+    }
+
+    /// Contacts of case index `c` still without an outcome.
+    private func openContactCount(_ c: Int) -> Int {
+        guard cases[c].openContacts == UInt16.max else { return Int(cases[c].openContacts) }
+        var n = 0
+        var e = cases[c].lastEntry
+        while e != 0 {
+            if !entries[Int(e) - 1].hasEnded { n += 1 }
+            e = entries[Int(e) - 1].previous
+        }
+        return n
     }
 
     /// The customer's cases, newest first (following the per-customer links).
@@ -720,7 +735,9 @@ public struct CaseDirectory: Sendable {
     }
 
     /// Records how a contact ended. `resolved` and `selfServed` close the case (a later contact about
-    /// it reopens it within the reopen window); `unresolved` and `abandoned` leave it open.
+    /// it reopens it within the reopen window) once no other contact on it is still open; if one
+    /// is, the case closes when the last ends, unless one of them ends `unresolved`. `unresolved`
+    /// and `abandoned` leave the case open.
     public mutating func recordOutcome(contact: ContactID, case caseID: CaseID, outcome: ContactOutcome, at now: Instant) throws(SwitchboardError) {
         let (c, e) = try locate(contact, in: caseID)
         let (kind, disposition) = StoredEntry.encode(outcome)
@@ -739,12 +756,27 @@ public struct CaseDirectory: Sendable {
             entries[e].disposition = 0
         }
         entries[e].endedAt = now.microseconds
+        let ended = !entries[e].hasEnded
         entries[e].hasEnded = true
+        if ended && cases[c].openContacts != UInt16.max && cases[c].openContacts > 0 { cases[c].openContacts -= 1 }
         if now.microseconds > cases[c].lastActivity { cases[c].lastActivity = now.microseconds }
-        if outcome.closesCase { close(caseID, at: now) }
+        // A resolution closes the case once no other contact on it is still open: a call that
+        // solved the problem does not close the case under the customer's email still in line.
+        let pending = CaseRecord.resolutionPendingBit
+        if outcome.closesCase {
+            if openContactCount(c) == 0 {
+                close(caseID, at: now)
+            } else if cases[c].status.isOpen {
+                cases[c].channelMask |= pending
+            }
+        } else if case .unresolved = outcome {
+            cases[c].channelMask &= ~pending
+        } else if ended, cases[c].channelMask & pending != 0, openContactCount(c) == 0 {
+            close(caseID, at: now)
+        }
     }
 
-    /// Shorthand for an agent's completion: resolved closes the case.
+    /// Shorthand for an agent's completion: resolved closes the case (once no other contact on it is open).
     public mutating func recordOutcome(contact: ContactID, case caseID: CaseID, resolved: Bool, disposition: String? = nil, at now: Instant) throws(SwitchboardError) {
         try recordOutcome(
             contact: contact, case: caseID, outcome: resolved ? .resolved(disposition: disposition) : .unresolved(disposition: disposition), at: now)
@@ -997,7 +1029,14 @@ struct CaseRecord: BitwiseCopyable, Sendable {
     /// Interned agent (0 none).
     var lastHandler: UInt32 = 0
     var status: CaseStatus = .open
+    /// Bits 0–3: channels seen (`Channel.index`); bit 7: `resolutionPendingBit`.
     var channelMask: UInt8 = 0
+    /// Contacts on the case with no outcome yet; saturates at `UInt16.max` (then counted by walking).
+    var openContacts: UInt16 = 0
+
+    /// A contact was resolved while others on the case were still open: the case closes when the
+    /// last of them ends, unless one ends unresolved.
+    static let resolutionPendingBit: UInt8 = 0x80
 
     init(customer: UInt32, topic: UInt32, openedAt: Int64) {
         self.customer = customer

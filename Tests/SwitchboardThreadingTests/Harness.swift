@@ -93,6 +93,11 @@ extension CaseDirectory {
             if owner.mergedInto != 0 { out.append("\(caseID) owned by merged \(ownerID)") }
             if !casesOf(ownerID).contains(caseID) { out.append("\(caseID) missing from \(ownerID)'s cases") }
             if c.status.isOpen != openCases(of: ownerID).contains(caseID) { out.append("\(caseID) open=\(c.status.isOpen) vs open list") }
+            let unended = history(of: caseID).filter { $0.outcome == .pending }.count
+            if c.openContacts != UInt16.max && Int(c.openContacts) != unended { out.append("\(caseID) counts \(c.openContacts) open contacts but has \(unended)") }
+            if c.channelMask & CaseRecord.resolutionPendingBit != 0 && (!c.status.isOpen || unended == 0) {
+                out.append("\(caseID) waits to close with \(unended) open contacts, status \(c.status)")
+            }
         }
         return out
     }

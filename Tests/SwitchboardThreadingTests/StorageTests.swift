@@ -168,6 +168,9 @@ private func hash(_ key: Int, shape: Int) -> Int {
         #expect(h.directory.openCases(of: byTopic[0].customer) == byTopic.map(\.caseID))
         let t3 = try h.decide(.call(from: "+14155550100", topic: "t3"))
         #expect(t3.rule == .openCase && t3.caseID == byTopic[3].caseID)
+        // Resolved now, it closes t3's case only once the case's first contact ends too (below).
+        try h.directory.recordOutcome(contact: t3.contact, case: t3.caseID, resolved: true, at: h.clock.now)
+        #expect(h.directory.openCases(of: byTopic[0].customer).contains(byTopic[3].caseID))
         for d in byTopic {
             h.advance(hours: 0.1)
             try h.directory.recordOutcome(contact: d.contact, case: d.caseID, resolved: true, at: h.clock.now)

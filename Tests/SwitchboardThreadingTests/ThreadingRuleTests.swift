@@ -343,3 +343,32 @@ extension ThreadingInput {
         return copy
     }
 }
+
+@Suite struct CaseClosingTests {
+    /// A resolved call does not close the case while the customer's email on it is still open;
+    /// the case closes when the email ends (here: the customer withdrew it).
+    @Test func resolutionWaitsForTheCaseOtherOpenContacts() throws {
+        var h = Harness()
+        let email = try h.decide(.email(from: "maria@example.com", subject: "Refund"))
+        h.advance(hours: 2)
+        let call = try h.decide(.call(from: "+14155550100", extra: [.email("maria@example.com")]))
+        #expect(call.caseID == email.caseID)
+        try h.directory.recordOutcome(contact: call.contact, case: call.caseID, resolved: true, at: h.clock.now)
+        #expect(h.directory.caseSummary(email.caseID)?.status.isOpen == true)
+        #expect(h.directory.violations().isEmpty)
+        try h.directory.recordOutcome(contact: email.contact, case: email.caseID, outcome: .abandoned, at: h.clock.now)
+        #expect(h.directory.caseSummary(email.caseID)?.status == .closed)
+        #expect(h.directory.violations().isEmpty)
+    }
+
+    /// If the other open contact ends unresolved, the earlier resolution no longer closes the case.
+    @Test func laterUnresolvedContactKeepsTheCaseOpen() throws {
+        var h = Harness()
+        let email = try h.decide(.email(from: "maria@example.com", subject: "Refund"))
+        let call = try h.decide(.call(from: "+14155550100", extra: [.email("maria@example.com")]))
+        try h.directory.recordOutcome(contact: call.contact, case: call.caseID, resolved: true, at: h.clock.now)
+        try h.directory.recordOutcome(contact: email.contact, case: email.caseID, resolved: false, at: h.clock.now)
+        #expect(h.directory.caseSummary(email.caseID)?.status.isOpen == true)
+        #expect(h.directory.violations().isEmpty)
+    }
+}

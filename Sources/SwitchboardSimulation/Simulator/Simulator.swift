@@ -161,7 +161,8 @@ struct Replication {
     init(simulator: Simulator, index: Int, staffing: [[Int]], intervals: Int) throws(SwitchboardError) {
         scenario = simulator.scenario
         policy = simulator.policy
-        engine = try Engine(policy: simulator.policy, trackKPIs: false)
+        // The simulator measures for itself and reads only these events (see `processEngineEvents`).
+        engine = try Engine(policy: simulator.policy, trackKPIs: false, publishing: [.queued, .offers, .assigned, .ended])
         rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
         guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
             throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
@@ -215,14 +216,31 @@ struct Replication {
         busyUnitSeconds = Array(repeating: 0, count: intervals)
         capacityUnitSeconds = Array(repeating: 0, count: intervals)
         events.reserveCapacity(64)
-        // Reserve the contact table for the expected arrivals (+10%), so a million-contact run does
-        // not copy it on every doubling.
+        // Reserve the tables that grow with the run for the expected arrivals (+10%), here and in
+        // the engine, so a million-contact run does not copy them on every doubling (and fault in
+        // twice the memory it keeps).
         var expected = 0.0
+        var inFlight = 0.0
         for load in scenario.channels {
-            let perHour = load.ratePerHour.prefix(intervals).reduce(0, +) / Double(max(1, min(intervals, load.ratePerHour.count)))
+            let rates = load.ratePerHour.prefix(intervals)
+            let perHour = rates.reduce(0, +) / Double(max(1, rates.count))
             expected += perHour * (Double(horizonEnd) / 3_600_000_000)
+            // Little's law at the busiest base rate: in service plus waiting (patience, or an hour).
+            let peak = (rates.max() ?? 0) * load.surges.reduce(1.0) { $0 * max(1, $1.multiplier) }
+            let stay = load.handleTime.mean + (load.patience?.mean ?? 3_600)
+            inFlight += peak * stay / 3_600
         }
-        records.reserveCapacity(min(50_000_000, Int(expected * 1.1) + 1024))
+        let expectedContacts = min(50_000_000, Int(expected * 1.1) + 1024)
+        records.reserveCapacity(expectedContacts)
+        let repeatShare = scenario.repeats.map { max($0.shareAfterAbandoned, $0.shareAfterAnswered) } ?? 0
+        let knownCustomers = Int(Double(expectedContacts) * repeatShare)
+        customers.reserveCapacity(knownCustomers)
+        var rosterPeak = 0
+        for g in staffing.indices { rosterPeak += staffing[g].prefix(intervals).max() ?? 0 }
+        agents.reserveCapacity(rosterPeak)
+        engine.reserveCapacity(
+            contacts: min(expectedContacts, Int(inFlight * 1.5) + 1024), agents: rosterPeak,
+            customers: expectedContacts, identifiers: knownCustomers, totalContacts: expectedContacts, emailShare: 0)
     }
 
     // MARK: The loop

@@ -154,7 +154,9 @@ struct Replication {
     var timerAt: Int64?
     var eventCount = 0
 
-    var cells: [[CellCounts]]
+    /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`
+    /// (one uniqueness check per update instead of two).
+    var cells: [CellCounts]
     var busyUnitSeconds: [Double]
     var capacityUnitSeconds: [Double]
 
@@ -212,7 +214,7 @@ struct Replication {
         }
         groupAgents = Array(repeating: [], count: scenario.groups.count)
         waiting = Array(repeating: 0, count: scenario.channels.count)
-        cells = Array(repeating: Array(repeating: CellCounts(), count: intervals), count: scenario.channels.count)
+        cells = Array(repeating: CellCounts(), count: intervals * scenario.channels.count)
         busyUnitSeconds = Array(repeating: 0, count: intervals)
         capacityUnitSeconds = Array(repeating: 0, count: intervals)
         events.reserveCapacity(64)
@@ -225,9 +227,11 @@ struct Replication {
             let rates = load.ratePerHour.prefix(intervals)
             let perHour = rates.reduce(0, +) / Double(max(1, rates.count))
             expected += perHour * (Double(horizonEnd) / 3_600_000_000)
-            // Little's law at the busiest base rate: in service plus waiting (patience, or an hour).
+            // Little's law at the busiest rate: in service, plus waiting about as long as the
+            // service-level target. Only a first size: the engine's live tables grow if it is
+            // short, and a table much larger than the work spreads it over cold cache lines.
             let peak = (rates.max() ?? 0) * load.surges.reduce(1.0) { $0 * max(1, $1.multiplier) }
-            let stay = load.handleTime.mean + (load.patience?.mean ?? 3_600)
+            let stay = load.handleTime.mean + min(load.target.withinSeconds, load.patience?.mean ?? .infinity)
             inFlight += peak * stay / 3_600
         }
         let expectedContacts = min(50_000_000, Int(expected * 1.1) + 1024)
@@ -239,7 +243,7 @@ struct Replication {
         for g in staffing.indices { rosterPeak += staffing[g].prefix(intervals).max() ?? 0 }
         agents.reserveCapacity(rosterPeak)
         engine.reserveCapacity(
-            contacts: min(expectedContacts, Int(inFlight * 1.5) + 1024), agents: rosterPeak,
+            contacts: min(expectedContacts, Int(inFlight * 1.5) + 256), agents: rosterPeak,
             customers: expectedContacts, identifiers: knownCustomers, totalContacts: expectedContacts, emailShare: 0)
     }
 
@@ -293,7 +297,7 @@ struct Replication {
                 let i = Int(e.a)
                 if i < intervals {
                     currentInterval = Int32(i)
-                    for c in waiting.indices { cells[c][i].maxQueue = waiting[c] }
+                    for c in waiting.indices { cells[c * intervals + i].maxQueue = waiting[c] }
                     try applyStaffing(interval: i, at: e.time)
                 } else {
                     currentInterval = -1
@@ -308,9 +312,10 @@ struct Replication {
         }
         // Whatever still waits did not get an answer in time.
         for r in records where r.state == .waiting && r.interval >= 0 {
-            cells[Int(r.channel)][Int(r.interval)].unfinished += 1
+            cells[Int(r.channel) * intervals + Int(r.interval)].unfinished += 1
         }
-        return ReplicationResult(cells: cells, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
+        let perChannel = plans.indices.map { c in Array(cells[(c * intervals)..<((c + 1) * intervals)]) }
+        return ReplicationResult(cells: perChannel, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
                                  staffing: staffing.map { Array($0.prefix(intervals)) }, contacts: records.count,
                                  events: eventCount)
     }
@@ -397,8 +402,9 @@ struct Replication {
         records.append(ContactRecord(arrival: t, interval: interval, customer: customer, agent: -1, channel: UInt8(c),
                                      state: .waiting, delayed: false, repeatDraw: draw))
         if interval >= 0 {
-            cells[c][Int(interval)].offered += 1
-            if existing >= 0 { cells[c][Int(interval)].repeats += 1 }
+            let cell = c * intervals + Int(interval)
+            cells[cell].offered += 1
+            if existing >= 0 { cells[cell].repeats += 1 }
         }
         inSystem += 1
         let contact = NewContact(
@@ -537,10 +543,10 @@ struct Replication {
                 records[slot].delayed = true
                 let c = Int(records[slot].channel)
                 waiting[c] += 1
-                if records[slot].interval >= 0 { cells[c][Int(records[slot].interval)].delayed += 1 }
+                if records[slot].interval >= 0 { cells[c * intervals + Int(records[slot].interval)].delayed += 1 }
                 if currentInterval >= 0 {
-                    let ci = Int(currentInterval)
-                    if waiting[c] > cells[c][ci].maxQueue { cells[c][ci].maxQueue = waiting[c] }
+                    let ci = c * intervals + Int(currentInterval)
+                    if waiting[c] > cells[ci].maxQueue { cells[ci].maxQueue = waiting[c] }
                 }
             case .contactOffered(let offer, _, let at):
                 try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
@@ -557,12 +563,12 @@ struct Replication {
                 let waitMicros = at.microseconds - rec.arrival
                 if rec.interval >= 0 {
                     let w = Double(waitMicros) / 1_000_000
-                    let ii = Int(rec.interval)
-                    cells[c][ii].answered += 1
-                    if waitMicros <= plans[c].thresholdMicros { cells[c][ii].answeredWithin += 1 }
-                    cells[c][ii].answeredWait += w
-                    cells[c][ii].totalWait += w
-                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                    let ii = c * intervals + Int(rec.interval)
+                    cells[ii].answered += 1
+                    if waitMicros <= plans[c].thresholdMicros { cells[ii].answeredWithin += 1 }
+                    cells[ii].answeredWait += w
+                    cells[ii].totalWait += w
+                    if w > cells[ii].maxWait { cells[ii].maxWait = w }
                 }
                 queue.push(time: at.microseconds + plans[c].handle.draw(&rng), kind: .completion, a: Int32(slot))
             case .contactAbandoned(let id, _, _, _, let at):
@@ -575,10 +581,10 @@ struct Replication {
                 inSystem -= 1
                 if rec.interval >= 0 {
                     let w = Double(at.microseconds - rec.arrival) / 1_000_000
-                    let ii = Int(rec.interval)
-                    cells[c][ii].abandoned += 1
-                    cells[c][ii].totalWait += w
-                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                    let ii = c * intervals + Int(rec.interval)
+                    cells[ii].abandoned += 1
+                    cells[ii].totalWait += w
+                    if w > cells[ii].maxWait { cells[ii].maxWait = w }
                 }
                 maybeRepeat(slot: slot, answered: false, at: at.microseconds)
             default:

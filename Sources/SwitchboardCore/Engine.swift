@@ -130,6 +130,8 @@ public struct Engine: Sendable {
     /// The kinds of event appended to the caller's buffer; the others are not built at all. The
     /// engine's decisions, case history and KPIs do not depend on it.
     public let publishing: EngineEventKinds
+    /// Every offer is accepted by its agent as soon as it is made (see `init`).
+    public let acceptsOffersAtOnce: Bool
 
     /// - Parameters:
     ///   - trackKPIs: feed the KPI tracker from events (the live server does; a simulator that
@@ -137,10 +139,17 @@ public struct Engine: Sendable {
     ///   - publishing: the events the caller reads. The live server publishes and persists all of
     ///     them; the simulator reads four kinds and saves building (and destroying) the rest, e.g.
     ///     a copy of the threading decision for every contact.
-    public init(policy: Policy = Policy(), trackKPIs: Bool = true, publishing: EngineEventKinds = .all) throws(SwitchboardError) {
+    ///   - acceptsOffersAtOnce: agents accept every offer the moment it is made, as the simulator's
+    ///     agents do. The same `Router.accept` runs, right after the operation that made the offer,
+    ///     as if the caller had called `accept` on reading the `contactOffered` event; it saves the
+    ///     caller a round trip per contact. The live server leaves it off: its agents decide.
+    public init(
+        policy: Policy = Policy(), trackKPIs: Bool = true, publishing: EngineEventKinds = .all, acceptsOffersAtOnce: Bool = false
+    ) throws(SwitchboardError) {
         try policy.validate()
         self.policy = policy
         self.publishing = publishing
+        self.acceptsOffersAtOnce = acceptsOffersAtOnce
         self.directory = CaseDirectory(policy: policy.threading)
         self.router = try Router(policy: policy.routing)
         if trackKPIs {
@@ -386,9 +395,14 @@ public struct Engine: Sendable {
     // MARK: - Routing events → engine events
 
     /// Turns the router's events into engine events, recording handlers and KPIs on the way.
+    /// With `acceptsOffersAtOnce`, each offer is accepted here and the acceptance's own events
+    /// join the end of `scratch`, so they are turned in the same pass.
     mutating func publish(at now: Instant, events: inout [EngineEvent]) {
         let kinds = publishing
-        for e in scratch {
+        var i = 0
+        while i < scratch.count {
+            let e = scratch[i]
+            i += 1
             switch e {
             case .queued(let c, let channel, _):
                 if kinds.contains(.queued), let info = live[c.rawValue] {
@@ -397,6 +411,14 @@ public struct Engine: Sendable {
             case .offered(let offer):
                 if kinds.contains(.offers), let info = live[offer.contact.rawValue] {
                     events.append(.contactOffered(offer, case: info.caseID, at: now))
+                }
+                if acceptsOffersAtOnce {
+                    do {
+                        try router.accept(offer.contact, by: offer.agent, at: now, events: &scratch)
+                    } catch {
+                        // The router made this offer a moment ago; refusing it is our bug.
+                        assertionFailure("the router refused the offer it just made: \(error)")
+                    }
                 }
             case .offerDeclined(let c, let agent):
                 if kinds.contains(.offers) { events.append(.offerDeclined(c, agent: agent, at: now)) }

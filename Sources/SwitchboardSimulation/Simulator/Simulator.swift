@@ -163,8 +163,10 @@ struct Replication {
     init(simulator: Simulator, index: Int, staffing: [[Int]], intervals: Int) throws(SwitchboardError) {
         scenario = simulator.scenario
         policy = simulator.policy
-        // The simulator measures for itself and reads only these events (see `processEngineEvents`).
-        engine = try Engine(policy: simulator.policy, trackKPIs: false, publishing: [.queued, .offers, .assigned, .ended])
+        // The simulator measures for itself and reads only these events (see `processEngineEvents`);
+        // its agents accept every offer at once, which the engine does for them in the same pass.
+        engine = try Engine(policy: simulator.policy, trackKPIs: false, publishing: [.queued, .assigned, .ended],
+                            acceptsOffersAtOnce: true)
         rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
         guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
             throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
@@ -530,7 +532,7 @@ struct Replication {
     // MARK: Engine events
 
     /// Plays the agents' and the statistics' side of everything the engine just did. Offers are
-    /// accepted at once (the accept's own events join the same buffer and are handled in turn).
+    /// accepted at once, by the engine (`acceptsOffersAtOnce`), so this sees the assignments.
     mutating func processEngineEvents(at t: Int64) throws(SwitchboardError) {
         var i = 0
         while i < events.count {
@@ -548,8 +550,6 @@ struct Replication {
                     let ci = c * intervals + Int(currentInterval)
                     if waiting[c] > cells[ci].maxQueue { cells[ci].maxQueue = waiting[c] }
                 }
-            case .contactOffered(let offer, _, let at):
-                try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
             case .contactAssigned(let id, let agentID, _, _, _, let at):
                 let slot = Int(id.rawValue) - 1
                 guard slot < records.count, let agent = agentIndex[agentID] else { continue }

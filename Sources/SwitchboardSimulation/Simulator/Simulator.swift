@@ -224,28 +224,30 @@ struct Replication {
         // the engine, so a million-contact run does not copy them on every doubling (and fault in
         // twice the memory it keeps).
         var expected = 0.0
-        var inFlight = 0.0
         for load in scenario.channels {
             let rates = load.ratePerHour.prefix(intervals)
             let perHour = rates.reduce(0, +) / Double(max(1, rates.count))
             expected += perHour * (Double(horizonEnd) / 3_600_000_000)
-            // Little's law at the busiest rate: in service, plus waiting about as long as the
-            // service-level target. Only a first size: the engine's live tables grow if it is
-            // short, and a table much larger than the work spreads it over cold cache lines.
-            let peak = (rates.max() ?? 0) * load.surges.reduce(1.0) { $0 * max(1, $1.multiplier) }
-            let stay = load.handleTime.mean + min(load.target.withinSeconds, load.patience?.mean ?? .infinity)
-            inFlight += peak * stay / 3_600
         }
         let expectedContacts = min(50_000_000, Int(expected * 1.1) + 1024)
         records.reserveCapacity(expectedContacts)
         let repeatShare = scenario.repeats.map { max($0.shareAfterAbandoned, $0.shareAfterAnswered) } ?? 0
         let knownCustomers = Int(Double(expectedContacts) * repeatShare)
         customers.reserveCapacity(knownCustomers)
+        // Contacts in flight: as many as the roster can hold at once at the cheapest channel's cost,
+        // twice over for those waiting. Only a first size: the engine's live tables grow when it is
+        // short, and a table much larger than the work spreads it over cold cache lines.
+        let cheapest = max(1, plans.map(\.cost).min() ?? 100)
         var rosterPeak = 0
-        for g in staffing.indices { rosterPeak += staffing[g].prefix(intervals).max() ?? 0 }
+        var inService = 0
+        for g in staffing.indices {
+            let most = staffing[g].prefix(intervals).max() ?? 0
+            rosterPeak += most
+            inService += most * (scenario.groups[g].capacity / cheapest + 1)
+        }
         agents.reserveCapacity(rosterPeak)
         engine.reserveCapacity(
-            contacts: min(expectedContacts, Int(inFlight * 1.5) + 256), agents: rosterPeak,
+            contacts: min(expectedContacts, 2 * inService + 256), agents: rosterPeak,
             customers: expectedContacts, identifiers: knownCustomers, totalContacts: expectedContacts, emailShare: 0)
     }
 

@@ -123,8 +123,9 @@ public struct Engine: Sendable {
     }
 
     /// Contacts not yet completed or ended, by `ContactID.rawValue`. Looked up several times per
-    /// contact (push, queue, offer, accept, complete), so a multiply-shift map, not SipHash.
-    var live = UInt64Map<LiveContact>()
+    /// contact (push, queue, assign, complete), so not a SipHash dictionary: ids come from
+    /// `nextContact` and most live ones are recent, which `SequentialIDMap` keeps in a ring.
+    var live = SequentialIDMap<LiveContact>()
     var nextContact: UInt64 = 1
     var scratch: [RoutingEvent] = []
     /// The kinds of event appended to the caller's buffer; the others are not built at all. The

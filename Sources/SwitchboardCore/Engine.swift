@@ -191,7 +191,7 @@ public struct Engine: Sendable {
     public mutating func pushContact(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> PushReceipt {
         let id = ContactID(nextContact)
         let arrivedAt = new.arrivedAt ?? now
-        let request = RoutingRequest(
+        var request = RoutingRequest(
             contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
             priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
         try router.validate(request)
@@ -220,14 +220,13 @@ public struct Engine: Sendable {
         live[id.rawValue] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
         kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
 
-        var routed = request
         if !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
-            routed.lastHandler = last.agent
-            routed.lastHandledAt = last.at
+            request.lastHandler = last.agent
+            request.lastHandledAt = last.at
         }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         do {
-            try router.enqueue(routed, at: now, events: &scratch)
+            try router.enqueue(request, at: now, events: &scratch)
         } catch {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.
@@ -245,7 +244,7 @@ public struct Engine: Sendable {
 
     /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.
     public mutating func updateContact(_ contact: ContactID, _ change: ContactUpdate, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.update(contact, change, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
@@ -253,7 +252,7 @@ public struct Engine: Sendable {
     /// The contact left before an agent took it: abandoned by the customer, or solved by self-service.
     public mutating func endContact(_ contact: ContactID, reason: EndReason, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.remove(contact, at: now, events: &scratch)
         live.removeValue(forKey: contact.rawValue)
         let waited = now - info.arrivedAt
@@ -278,35 +277,35 @@ public struct Engine: Sendable {
 
     /// Logs an agent in (or refreshes its profile); it takes waiting work at once.
     public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.login(profile, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// Available, away, or offline (= logout).
     public mutating func setStatus(_ agent: AgentID, to status: AgentStatus, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.setStatus(agent, to: status, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// Logs out: open offers go back in line at their place; accepted work stays with the agent.
     public mutating func logout(_ agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.logout(agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// The agent takes its offer. The case history records it as the handler (which feeds affinity).
     public mutating func accept(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.accept(contact, by: agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// The agent turns the offer down; the contact returns to its place, not to this agent for a while.
     public mutating func decline(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.decline(contact, by: agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
@@ -316,7 +315,7 @@ public struct Engine: Sendable {
     public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
         if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.complete(contact, by: agent, wrapUp: completion.wrapUp, at: now, events: &scratch)
         live.removeValue(forKey: contact.rawValue)
         if publishing.contains(.completed) {
@@ -335,7 +334,7 @@ public struct Engine: Sendable {
     /// Hands an accepted contact to other skills or a named agent. It keeps its case and its place in line.
     public mutating func transfer(_ contact: ContactID, from agent: AgentID, to target: TransferTarget, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.transfer(contact, from: agent, to: target, at: now, events: &scratch)
         if publishing.contains(.transfers) {
             events.append(.contactTransferred(contact, from: agent, case: info.caseID, at: now))
@@ -354,7 +353,7 @@ public struct Engine: Sendable {
     /// Runs everything due by `now`, each at its own deadline, in order.
     public mutating func advance(to now: Instant, events: inout [EngineEvent]) {
         while let due = router.nextDeadline, due <= now {
-            scratch.removeAll(keepingCapacity: true)
+            clearScratch()
             router.advance(to: due, events: &scratch)
             publish(at: due, events: &events)
         }
@@ -394,6 +393,12 @@ public struct Engine: Sendable {
     }
 
     // MARK: - Routing events → engine events
+
+    /// Empties the router's event buffer, keeping its storage (most calls find it empty already).
+    @inline(__always)
+    mutating func clearScratch() {
+        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+    }
 
     /// Turns the router's events into engine events, recording handlers and KPIs on the way.
     /// With `acceptsOffersAtOnce`, each offer is accepted here and the acceptance's own events

@@ -129,6 +129,9 @@ struct Replication {
     var rng: SplitMix64
     var queue = EventQueue(reserve: 4096)
     var events: [EngineEvent] = []
+    /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
+    /// (building and destroying a whole `NewContact` each time costs a dozen reference counts).
+    var pending = NewContact(channel: .voice)
     var records: [ContactRecord] = []
     var agents: [AgentRecord] = []
     var agentIndex: [AgentID: Int32] = [:]
@@ -411,10 +414,13 @@ struct Replication {
             if existing >= 0 { cells[cell].repeats += 1 }
         }
         inSystem += 1
-        let contact = NewContact(
-            channel: plan.channel, identifiers: identifiers, topic: topic, language: language,
-            priority: plan.priorities?.draw(&rng) ?? 5, required: plan.skills?.draw(&rng) ?? [])
-        let receipt = try engine.pushContact(contact, at: now, events: &events)
+        pending.channel = plan.channel
+        pending.identifiers = identifiers
+        pending.topic = topic
+        pending.language = language
+        pending.priority = plan.priorities?.draw(&rng) ?? 5
+        pending.required = plan.skills?.draw(&rng) ?? []
+        let receipt = try engine.pushContact(pending, at: now, events: &events)
         guard receipt.contact.rawValue == UInt64(slot + 1) else {
             throw SwitchboardError(.internal, "the engine numbered contact \(slot + 1) as \(receipt.contact); the simulator expects dense ids from 1")
         }
@@ -593,7 +599,7 @@ struct Replication {
                 continue
             }
         }
-        events.removeAll(keepingCapacity: true)
+        if !events.isEmpty { events.removeAll(keepingCapacity: true) }
         _ = t
     }
 }

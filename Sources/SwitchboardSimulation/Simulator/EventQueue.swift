@@ -46,12 +46,18 @@ struct EventQueue {
     var isEmpty: Bool { storage.isEmpty }
     var count: Int { storage.count }
     var peekTime: Int64? { storage.first?.time }
+    var top: SimEvent? { storage.first }
 
     mutating func push(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) {
-        let e = SimEvent(time: time, seq: nextSeq, kind: kind, a: a, b: b)
-        nextSeq &+= 1
-        storage.append(e)
+        storage.append(stamp(time: time, kind: kind, a: a, b: b))
         siftUp(storage.count - 1)
+    }
+
+    /// An event with its place in the scheduling order, for a caller that keeps it outside the
+    /// heap (the next arrival of each channel) and compares it with `top` itself.
+    mutating func stamp(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) -> SimEvent {
+        defer { nextSeq &+= 1 }
+        return SimEvent(time: time, seq: nextSeq, kind: kind, a: a, b: b)
     }
 
     mutating func pop() -> SimEvent? {

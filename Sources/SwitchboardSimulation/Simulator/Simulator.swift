@@ -14,6 +14,10 @@ import SwitchboardThreading
 public struct Simulator: Sendable {
     public let scenario: Scenario
     public let policy: Policy
+    /// The engine accepts each offer for the agent (`Engine.acceptsOffersAtOnce`). Off, the
+    /// replication accepts on reading `contactOffered`, as a live agent would; the tests check
+    /// both give the same run.
+    var engineAcceptsOffers = true
 
     /// - Parameter policy: the engine policy (the scenario's `policy:` keys decoded by the caller,
     ///   e.g. with SwitchboardConfig's strict decoder), or the defaults.
@@ -103,6 +107,8 @@ struct Replication {
         let cost: Int
         let wrapUpMicros: Int64
         let hasSurges: Bool
+        /// `load.ratePerHour`, kept apart so the arrival process reads it without copying `load`.
+        let rates: [Double]
 
         init(load: ChannelLoad, channel: Channel, skills: WeightedChoice<[SkillRequirement]>?,
              languages: WeightedChoice<String>?, priorities: WeightedChoice<Int>?, topics: WeightedChoice<String>?,
@@ -120,6 +126,7 @@ struct Replication {
             self.cost = cost
             self.wrapUpMicros = wrapUpMicros
             self.hasSurges = hasSurges
+            self.rates = load.ratePerHour
         }
     }
 
@@ -128,13 +135,17 @@ struct Replication {
     var engine: Engine
     var rng: SplitMix64
     var queue = EventQueue(reserve: 4096)
+    /// Each channel's next Poisson arrival, stamped by `queue` but kept out of the heap: one is
+    /// taken and the next drawn for every contact, and a compare against a handful of channels is
+    /// cheaper than a heap push and pop.
+    var arrivalsAhead: [SimEvent?] = []
     var events: [EngineEvent] = []
     /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
     /// (building and destroying a whole `NewContact` each time costs a dozen reference counts).
     var pending = NewContact(channel: .voice)
     var records: [ContactRecord] = []
     var agents: [AgentRecord] = []
-    var agentIndex: [AgentID: Int32] = [:]
+    var agentIndex = AgentLookup()
     var groupAgents: [[Int32]]
     var customers: [CustomerRecord] = []
     let plans: [ChannelPlan]
@@ -168,8 +179,9 @@ struct Replication {
         policy = simulator.policy
         // The simulator measures for itself and reads only these events (see `processEngineEvents`);
         // its agents accept every offer at once, which the engine does for them in the same pass.
-        engine = try Engine(policy: simulator.policy, trackKPIs: false, publishing: [.queued, .assigned, .ended],
-                            acceptsOffersAtOnce: true)
+        engine = try Engine(policy: simulator.policy, trackKPIs: false,
+                            publishing: simulator.engineAcceptsOffers ? [.queued, .assigned, .ended] : [.queued, .offers, .assigned, .ended],
+                            acceptsOffersAtOnce: simulator.engineAcceptsOffers)
         rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
         guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
             throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
@@ -263,13 +275,14 @@ struct Replication {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
         queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
+        arrivalsAhead = Array(repeating: nil, count: plans.count)
         for c in plans.indices {
-            if let t = nextArrival(channel: c, from: 0) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+            if let t = nextArrival(channel: c, from: 0) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
         }
         try processEngineEvents(at: 0)
         scheduleEngineTimer(now: 0)
 
-        while let e = queue.pop() {
+        while let e = nextEvent() {
             if e.time > drainEnd { break }
             if e.time >= horizonEnd && inSystem == 0 && e.kind != .boundary { break }
             eventCount += 1
@@ -279,7 +292,7 @@ struct Replication {
             case .arrival:
                 let c = Int(e.a)
                 try arrive(channel: c, customer: -1, at: e.time)
-                if let t = nextArrival(channel: c, from: e.time) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+                if let t = nextArrival(channel: c, from: e.time) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
             case .repeatArrival:
                 try arrive(channel: Int(e.b), customer: e.a, at: e.time)
             case .patience:
@@ -327,6 +340,23 @@ struct Replication {
                                  events: eventCount)
     }
 
+    /// The earliest of the heap's top and the channels' next arrivals, in (time, seq) order.
+    @inline(__always)
+    mutating func nextEvent() -> SimEvent? {
+        var best = -1
+        var earliest: SimEvent?
+        for c in arrivalsAhead.indices {
+            guard let a = arrivalsAhead[c] else { continue }
+            if let e = earliest, !(a < e) { continue }
+            earliest = a
+            best = c
+        }
+        guard let arrival = earliest else { return queue.pop() }
+        if let top = queue.top, top < arrival { return queue.pop() }
+        arrivalsAhead[best] = nil
+        return arrival
+    }
+
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
     @inline(__always)
     mutating func accrue(to t: Int64) {
@@ -361,8 +391,15 @@ struct Replication {
             } else {
                 segmentEnd = min(horizonEnd, warmUpMicros + (offset / intervalMicros + 1) * intervalMicros)
             }
-            let lambdaMax = plan.load.maxRate(from: Span(microseconds: offset), to: Span(microseconds: segmentEnd - warmUpMicros),
+            let lambdaMax: Double
+            if plan.hasSurges {
+                lambdaMax = plan.load.maxRate(from: Span(microseconds: offset), to: Span(microseconds: segmentEnd - warmUpMicros),
                                               interval: scenario.interval)
+            } else {
+                // `ChannelLoad.maxRate` without surges: the interval's base rate (the first in the warm-up).
+                let rates = plan.rates
+                lambdaMax = rates.isEmpty ? 0 : offset < 0 ? rates[0] : rates[min(Int(offset / intervalMicros), rates.count - 1)]
+            }
             if lambdaMax <= 0 {
                 t = segmentEnd
                 continue
@@ -533,7 +570,7 @@ struct Replication {
                                    languages: spec.languages, capacity: spec.capacity)
         let index = Int32(agents.count)
         agents.append(AgentRecord(id: id, profile: profile, group: Int32(g)))
-        agentIndex[id] = index
+        agentIndex.insert(id, index, agents: agents)
         groupAgents[g].append(index)
     }
 
@@ -558,9 +595,12 @@ struct Replication {
                     let ci = c * intervals + Int(currentInterval)
                     if waiting[c] > cells[ci].maxQueue { cells[ci].maxQueue = waiting[c] }
                 }
+            case .contactOffered(let offer, _, let at):
+                // Only when the engine leaves accepting to us (`engineAcceptsOffers` off).
+                try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
             case .contactAssigned(let id, let agentID, _, _, _, let at):
                 let slot = Int(id.rawValue) - 1
-                guard slot < records.count, let agent = agentIndex[agentID] else { continue }
+                guard slot < records.count, let agent = agentIndex.find(agentID, agents: agents) else { continue }
                 let rec = records[slot]
                 let c = Int(rec.channel)
                 if rec.delayed { waiting[c] -= 1 }
@@ -601,5 +641,37 @@ struct Replication {
         }
         if !events.isEmpty { events.removeAll(keepingCapacity: true) }
         _ = t
+    }
+}
+
+/// The simulator's agent index for an `AgentID`, which the engine names in every assignment. A
+/// `Dictionary` hashes the string with SipHash on each lookup, which showed in profiles; this
+/// hashes its bytes with FNV-1a into a `UInt64Map` and confirms the name on a hit (names that
+/// share a hash, which a roster is unlikely to have, go to a plain dictionary).
+struct AgentLookup {
+    var byHash = UInt64Map<Int32>()
+    var sharedHash: [AgentID: Int32] = [:]
+
+    @inline(__always)
+    static func hash(_ id: AgentID) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in id.rawValue.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return h
+    }
+
+    /// `agents[index]` must already be the agent named `id`.
+    mutating func insert(_ id: AgentID, _ index: Int32, agents: [Replication.AgentRecord]) {
+        let h = Self.hash(id)
+        if let other = byHash[h], agents[Int(other)].id != id {
+            sharedHash[id] = index
+        } else {
+            byHash[h] = index
+        }
+    }
+
+    @inline(__always)
+    func find(_ id: AgentID, agents: [Replication.AgentRecord]) -> Int32? {
+        if let i = byHash[Self.hash(id)], agents[Int(i)].id == id { return i }
+        return sharedHash.isEmpty ? nil : sharedHash[id]
     }
 }

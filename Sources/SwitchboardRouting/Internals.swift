@@ -219,6 +219,8 @@ struct ContactRecord: Sendable {
     var preferredAgent: Int32
     var affinityAgent: Int32
     var affinityUntil: Instant
+    /// The agent holding its units back for this contact (see `RoutingPolicy.reserveCapacityAfter`); -1: none.
+    var reservedBy: Int32 = -1
 }
 
 /// An agent's scalar fields (no reference-counted storage, so reading one on the hot path is a
@@ -246,6 +248,9 @@ struct AgentRecord: Sendable {
     var missedInARow: Int32 = 0
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
     var epoch: UInt32 = 0
+    /// The contact (slot) this agent is draining its units for: it takes no other work until the
+    /// contact fits, then gets it. -1: none.
+    var reservedFor: Int32 = -1
 }
 
 enum TimerKind: UInt8, Sendable {

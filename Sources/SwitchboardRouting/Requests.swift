@@ -129,6 +129,9 @@ public struct Explanation: Hashable, Sendable, CustomStringConvertible {
         case transferToAgent
         /// A re-offer cooldown ended and the agent it excluded was idle.
         case cooldownEnded
+        /// The agent had held its units back for this contact, which did not fit its spare capacity,
+        /// and they have now drained enough (see `RoutingPolicy.reserveCapacityAfter`).
+        case reservedCapacity
     }
 
     public var rule: Rule

@@ -45,6 +45,7 @@ extension Router {
         cellIndex[k] = c
         cellNonEmpty.append(0)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
+        levelPrefixTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
     }
 
@@ -167,15 +168,28 @@ extension Router {
         }
     }
 
-    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads.
+    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
+    /// brings the channel's level prefix minimums up to date (see `levelPrefixTops`).
     @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
+        let base = c &* Cell.queueCount
         if let first = cells[c].queues[q].entries.first {
-            queueTops[c &* Cell.queueCount &+ q] = first.key
+            queueTops[base &+ q] = first.key
             cellNonEmpty[c] |= bit
         } else {
-            queueTops[c &* Cell.queueCount &+ q] = OrderKey(key: .max, id: .max)
+            queueTops[base &+ q] = OrderKey(key: .max, id: .max)
             cellNonEmpty[c] &= ~bit
+        }
+        let channel = q / 10
+        let firstLevel = q % 10
+        var running = firstLevel == 0 ? OrderKey(key: .max, id: .max) : levelPrefixTops[base &+ (firstLevel - 1) &* 4 &+ channel]
+        for l in firstLevel..<10 {
+            let top = queueTops[base &+ channel &* 10 &+ l]
+            if top < running { running = top }
+            let i = base &+ l &* 4 &+ channel
+            // A prefix minimum that did not change leaves every higher one as it was.
+            if l > firstLevel && levelPrefixTops[i] == running { break }
+            levelPrefixTops[i] = running
         }
     }
 
@@ -261,9 +275,10 @@ extension Router {
         return AgentKey(negatedScore: -score, order: a.order)
     }
 
+    /// Available, not holding its units back for a reserved contact, and with room for the cheapest channel.
     @inline(__always) func isRoutable(_ a: Int32) -> Bool {
         let r = agents[Int(a)]
-        return r.status == .available && r.capacity - r.load >= minimumCost
+        return r.status == .available && r.reservedFor < 0 && r.capacity - r.load >= minimumCost
     }
 
     /// 1 + the index of the largest channel cost that fits in `spare` units (0: nothing fits).
@@ -279,7 +294,7 @@ extension Router {
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
         let a = agents[ai]
-        let cls = a.status == .available ? capacityClass(spare: a.capacity - a.load) : 0
+        let cls = a.status == .available && a.reservedFor < 0 ? capacityClass(spare: a.capacity - a.load) : 0
         let n = agentCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
@@ -521,9 +536,11 @@ extension Router {
     /// The first waiting contact, in order, that agent `slot` may take, or nil; and how many buckets it looked at.
     ///
     /// One best-first walk over the queue heaps of all the agent's cells at once (a small heap of
-    /// heap positions), masked to the channels that fit and the levels the agent meets, so it looks
-    /// only at buckets whose first contact is ahead of the answer.
-    mutating func findContact(for slot: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
+    /// heap positions), masked to the channels that fit in `reach` units and the levels the agent
+    /// meets, so it looks only at buckets whose first contact is ahead of the answer. With `reach`
+    /// above the agent's spare units the answer may not fit: that is how `fill` finds the contact
+    /// to reserve capacity for. Contacts another agent reserved are passed over unless they fit now.
+    mutating func findContact(for slot: Int32, reach: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
         let ai = Int(slot)
         let spare = agents[ai].capacity - agents[ai].load
         var bestKey = OrderKey(key: .max, id: .max)
@@ -532,24 +549,28 @@ extension Router {
 
         for ch in 0..<4 {
             let personal = agents[ai].personalBuckets[ch]
-            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= spare,
-               let (k, s) = firstEligible(in: personal, agent: slot, below: bestKey, now: now) {
+            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= reach,
+               let (k, s) = firstEligible(in: personal, agent: slot, spare: spare, below: bestKey, now: now) {
                 considered += 1
                 bestKey = k
                 bestSlot = s
             }
         }
-        let fit = channelFit(spare: spare)
+        let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
         for k in 0..<agentQueueCells[ai].count {
-            let cell = agentQueueCells[ai][k]
-            var mask = agentQueueMasks[ai][k] & fit & cellNonEmpty[Int(cell)]
-            while mask != 0 {
-                let q = mask.trailingZeroBitCount
-                mask &= mask &- 1
-                let key = queueTops[Int(cell) &* Cell.queueCount &+ q]
+            let cell = Int(agentQueueCells[ai][k])
+            let levels = agentQueueMasks[ai][k]
+            let live = levels & fit & cellNonEmpty[cell]
+            if live == 0 { continue }
+            // One summary per channel with anything waiting: the least first key over the levels
+            // the agent meets, read from one run of `levelPrefixTops`.
+            let top = (~levels & 0x3FF | 0x400).trailingZeroBitCount - 1
+            let row = cell &* Cell.queueCount &+ top &* 4
+            for channel in 0..<4 where (live >> UInt64(channel &* 10)) & 0x3FF != 0 {
+                let key = levelPrefixTops[row &+ channel]
                 if key < bestKey {
-                    pushFrontier(FrontierEntry(key: key, cell: cell, queue: Int32(q), index: 0))
+                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))
                 }
             }
         }
@@ -557,6 +578,18 @@ extension Router {
             guard f.key < bestKey else { break }
             let cell = Int(f.cell)
             let q = Int(f.queue)
+            if f.index < 0 {
+                // A summary: open it into the channel's queues at levels up to the agent's.
+                let channel = q / 10
+                let nonEmpty = cellNonEmpty[cell]
+                for l in 0...(q % 10) {
+                    let queue = channel &* 10 &+ l
+                    guard nonEmpty & (UInt64(1) << UInt64(queue)) != 0 else { continue }
+                    let key = queueTops[cell &* Cell.queueCount &+ queue]
+                    if key < bestKey { pushFrontier(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
+                }
+                continue
+            }
             let count = cells[cell].queues[q].count
             let l = 2 * Int(f.index) + 1
             if l < count { pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
@@ -566,7 +599,7 @@ extension Router {
             considered += 1
             let b = cells[cell].queues[q].entries[Int(f.index)].owner
             guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
-            if let (k, s) = firstEligible(in: b, agent: slot, below: bestKey, now: now) {
+            if let (k, s) = firstEligible(in: b, agent: slot, spare: spare, below: bestKey, now: now) {
                 bestKey = k
                 bestSlot = s
             }
@@ -606,13 +639,18 @@ extension Router {
         return first
     }
 
-    /// The first live contact in bucket `b` not barred from this agent by a re-offer cooldown.
-    func firstEligible(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+    /// The first live contact in bucket `b` that this agent may take: not barred from it by a
+    /// re-offer cooldown, and not reserved by another agent unless it fits in `spare` units now.
+    func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
         guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
-        let c = contacts[Int(top.slot)]
-        if !(c.excludedAgent == agent && now < c.excludedUntil) { return (top.order, top.slot) }
-        // Rare: the first in line just declined this agent. Walk the heap in order past it.
+        let cost = buckets[bi].cost
+        @inline(__always) func barred(_ c: ContactRecord) -> Bool {
+            (c.excludedAgent == agent && now < c.excludedUntil) || (c.reservedBy >= 0 && c.reservedBy != agent && cost > spare)
+        }
+        if !barred(contacts[Int(top.slot)]) { return (top.order, top.slot) }
+        // Rare: the first in line just declined this agent, or waits for another agent's units.
+        // Walk the heap in order past it.
         let heap = bucketHeaps[bi].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]
@@ -623,9 +661,7 @@ extension Router {
             let l = 2 * i + 1
             if l < heap.count { pending.append(l) }
             if l + 1 < heap.count { pending.append(l + 1) }
-            guard entryIsLive(e) else { continue }
-            let ce = contacts[Int(e.slot)]
-            if ce.excludedAgent == agent && now < ce.excludedUntil { continue }
+            guard entryIsLive(e), !barred(contacts[Int(e.slot)]) else { continue }
             best = e
         }
         return best.map { ($0.order, $0.slot) }

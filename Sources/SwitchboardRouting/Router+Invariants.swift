@@ -28,9 +28,17 @@ extension Router {
             if units != a.load { problems.append("\(aid) load \(a.load) but holds \(units) units") }
             // (Only a re-login with a smaller capacity can leave an agent over; it then gets nothing new.)
             if a.load > a.capacity { problems.append("\(aid) over capacity: \(a.load)/\(a.capacity)") }
+            if a.reservedFor >= 0 {
+                let c = contacts[Int(a.reservedFor)]
+                if c.phase != .waiting || c.reservedBy != Int32(ai) { problems.append("\(aid) holds its units for \(c.id), which is not waiting for it") }
+                if a.status != .available { problems.append("\(aid) holds units for \(c.id) while \(a.status)") }
+                if a.capacity - a.load >= Int32(policy.capacityCost[c.channel]) { problems.append("\(aid) has room for its reserved \(c.id) but was not offered it") }
+                if !couldServe(aid, c.id, at: now) { problems.append("\(aid) holds units for \(c.id), which it may not take") }
+            }
             if a.indexed != isRoutable(Int32(ai)) { problems.append("\(aid) indexed=\(a.indexed) but routable=\(isRoutable(Int32(ai)))") }
         }
-        for (id, slot) in contactIndex {
+        for (raw, slot) in contactIndex.entries {
+            let id = ContactID(raw)
             let c = contacts[Int(slot)]
             if c.id != id { problems.append("index maps \(id) to slot holding \(c.id)") }
             switch c.phase {
@@ -42,8 +50,11 @@ extension Router {
                 if !bucketHeaps[Int(c.bucket)].storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
                     problems.append("\(id) waiting but not in its bucket")
                 }
-                for ai in agents.indices where eligible(Int32(ai), contact: c, bucket: c.bucket, now: now) {
+                for ai in agents.indices where agents[ai].reservedFor < 0 && eligible(Int32(ai), contact: c, bucket: c.bucket, now: now) {
                     problems.append("\(agentIDs[ai]) is available and eligible for waiting \(id)")
+                }
+                if c.reservedBy >= 0 && agents[Int(c.reservedBy)].reservedFor != slot {
+                    problems.append("\(id) reserved by \(agentIDs[Int(c.reservedBy)]), which holds its units for another")
                 }
             }
         }
@@ -69,6 +80,23 @@ extension Router {
                     let pos = Int(positions[Int(bucketMembers[bi][i])])
                     let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
+                }
+            }
+        }
+        for c in cells.indices {
+            let base = c * Cell.queueCount
+            for q in 0..<Cell.queueCount {
+                let top = cells[c].queues[q].entries.first?.key ?? OrderKey(key: .max, id: .max)
+                if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
+                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cells[c].queues[q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
+            }
+            for channel in 0..<4 {
+                var running = OrderKey(key: .max, id: .max)
+                for level in 0..<10 {
+                    running = Swift.min(running, queueTops[base + channel * 10 + level])
+                    if levelPrefixTops[base + level * 4 + channel] != running {
+                        problems.append("cell \(c) channel \(channel) level \(level + 1) has a stale prefix minimum")
+                    }
                 }
             }
         }

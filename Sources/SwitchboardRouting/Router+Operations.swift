@@ -42,6 +42,7 @@ extension Router {
         let slot: Int32
         if let existing = agentIndex[profile.id] {
             slot = existing
+            cancelReservation(of: slot)
             agents[Int(slot)].status = .offline
             refreshAgentIndex(slot)
         } else {
@@ -109,6 +110,7 @@ extension Router {
         case .offline:
             try logout(agent, at: now, events: &events)
         case .away:
+            cancelReservation(of: slot)
             agents[Int(slot)].status = .away
             refreshAgentIndex(slot)
             noteState(slot, events: &events)
@@ -126,6 +128,7 @@ extension Router {
     public mutating func logout(_ agent: AgentID, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
         let slot = try agentSlot(agent)
         let ai = Int(slot)
+        cancelReservation(of: slot)
         agents[ai].status = .offline
         agents[ai].load -= agents[ai].wrapUpUnits
         agents[ai].wrapUpUnits = 0
@@ -183,6 +186,7 @@ extension Router {
         contacts[si].arrivedAt = request.arrivedAt
         contacts[si].relaxFrom = request.arrivedAt
         contacts[si].excludedAgent = -1
+        contacts[si].reservedBy = -1
         contacts[si].preferredAgent = request.preferredAgent.flatMap { agentIndex[$0] } ?? -1
         if let last = request.lastHandler, let at = request.lastHandledAt, let a = agentIndex[last] {
             contacts[si].affinityAgent = a
@@ -228,7 +232,7 @@ extension Router {
         if span > .zero {
             agents[Int(a)].wrapUpUnits += cost
             agents[Int(a)].wrapUpCount += 1
-            schedule(.wrapUpEnd, at: now + span, slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
+            schedule(.wrapUpEnd, at: now + span, lane: TimerLane.wrapUp(c.channel), slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
         } else {
             agents[Int(a)].load -= cost
         }
@@ -277,7 +281,7 @@ extension Router {
         }
         place(slot, rule: key.target >= 0 ? .transferToAgent : .bestIdleAgent, now: now, events: &events, announce: true)
         if policy.reofferCooldown > .zero, contacts[si].phase == .waiting {
-            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: contact.rawValue, units: 0)
+            schedule(.cooldown, at: contacts[si].excludedUntil, lane: TimerLane.cooldown, slot: slot, version: 0, ident: contact.rawValue, units: 0)
         }
         noteState(a, events: &events)
         fill(a, now: now, events: &events)
@@ -307,11 +311,19 @@ extension Router {
         let wasWaiting = c.phase == .waiting
         if wasWaiting { removeWaiting(slot, now: now, departed: false) }
         let si = Int(slot)
+        // New requirements may not suit the agent holding units for it: that agent takes work again.
+        let holder = contacts[si].reservedBy
+        if holder >= 0 {
+            contacts[si].reservedBy = -1
+            agents[Int(holder)].reservedFor = -1
+            releasedReservations.append(holder)
+        }
         contacts[si].signature = sig
         contacts[si].language = language
         contacts[si].priority = UInt8(priority)
         contacts[si].orderKey = orderKey(arrivedAt: c.arrivedAt, channel: c.channel, priority: priority)
         if wasWaiting { place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false) }
+        settleReleasedReservations(now: now, events: &events)
     }
 
     /// Takes a waiting or offered contact out of routing (the customer abandoned, or self-service
@@ -323,6 +335,7 @@ extension Router {
         case .waiting:
             removeWaiting(slot, now: now, departed: false)
             release(slot)
+            settleReleasedReservations(now: now, events: &events)
         case .offered:
             let a = c.agent
             detach(slot, from: a)
@@ -373,6 +386,7 @@ extension Router {
                 noteState(a, events: &events)
                 fill(a, now: at, events: &events)
             }
+            settleReleasedReservations(now: at, events: &events)
         }
     }
 }
@@ -435,9 +449,9 @@ extension Router {
         }
     }
 
-    mutating func schedule(_ kind: TimerKind, at: Instant, slot: Int32, version: UInt32, ident: UInt64, units: Int32) {
+    mutating func schedule(_ kind: TimerKind, at: Instant, lane: Int, slot: Int32, version: UInt32, ident: UInt64, units: Int32) {
         timerSeq &+= 1
-        timers.insert(TimerEntry(at: at, seq: timerSeq, kind: kind, slot: slot, version: version, ident: ident, units: units))
+        timers.insert(TimerEntry(at: at, seq: timerSeq, kind: kind, slot: slot, version: version, ident: ident, units: units), lane: lane)
     }
 
     /// Offers the contact (not in any bucket) to the best eligible idle agent, or puts it in line.
@@ -464,7 +478,7 @@ extension Router {
         var next = step + 1
         while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
         if next < stepBuckets.count {
-            schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+            schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, lane: TimerLane.relaxation(step: next), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         }
     }
 
@@ -472,6 +486,12 @@ extension Router {
     /// to update once after several offers (freed capacity filling up).
     mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
         let si = Int(slot)
+        let holder = contacts[si].reservedBy
+        if holder >= 0 {
+            contacts[si].reservedBy = -1
+            agents[Int(holder)].reservedFor = -1
+            if holder != a { releasedReservations.append(holder) }
+        }
         let channel = contacts[si].channel
         let expires = now + policy.offerTimeout[channel]
         contacts[si].phase = .offered
@@ -485,26 +505,79 @@ extension Router {
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
         if refresh { refreshAgentIndex(a) }
-        schedule(.offerTimeout, at: expires, slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        schedule(.offerTimeout, at: expires, lane: TimerLane.offer(channel), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
 
     /// Capacity freed: the agent takes the first eligible waiting contacts in order until full, then
     /// its index entry is brought up to date (once).
+    ///
+    /// Capacity reservation keeps big contacts from starving: agents are rarely empty when chats
+    /// and emails keep taking their partial capacity, so a voice call (100 units) would never fit.
+    /// When the first contact in line for this agent does not fit its spare units and has waited
+    /// `reserveCapacityAfter` for its channel, the agent reserves it: it takes no other work, its
+    /// units drain as its contacts finish, and the contact is offered to it the moment it fits
+    /// (unless an agent with room takes it first, which frees the reservation). One agent per contact.
     mutating func fill(_ a: Int32, now: Instant, events: inout [RoutingEvent]) {
-        defer { refreshAgentIndex(a) }
-        while isRoutable(a) {
-            guard let (slot, considered) = findContact(for: a, now: now) else { return }
-            removeWaiting(slot, now: now, departed: true)
-            let c = contacts[Int(slot)]
-            var top = TopCandidates()
-            top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now)))
-            let exp = Explanation(
-                rule: .bestWaitingContact, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
-                waited: now - c.arrivedAt, considered: considered, candidates: top)
-            makeOffer(slot, to: a, explanation: exp, now: now, events: &events, refresh: false)
+        defer {
+            refreshAgentIndex(a)
+            settleReleasedReservations(now: now, events: &events)
         }
+        let ai = Int(a)
+        let reserved = agents[ai].reservedFor
+        if reserved >= 0 {
+            guard agents[ai].status == .available,
+                  agents[ai].capacity - agents[ai].load >= Int32(policy.capacityCost[contacts[Int(reserved)].channel]) else { return }
+            removeWaiting(reserved, now: now, departed: true)
+            offerFromLine(reserved, to: a, rule: .reservedCapacity, considered: 1, now: now, events: &events)
+        }
+        while isRoutable(a) {
+            let spare = agents[ai].capacity - agents[ai].load
+            let capacity = agents[ai].capacity
+            // Look past what fits only when something bigger could be waiting for this agent.
+            let reach = channelFit(spare: capacity) != channelFit(spare: spare) ? capacity : spare
+            var found = findContact(for: a, reach: reach, now: now)
+            if let (slot, _) = found, Int32(policy.capacityCost[contacts[Int(slot)].channel]) > spare {
+                let c = contacts[Int(slot)]
+                if now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
+                    agents[ai].reservedFor = slot
+                    contacts[Int(slot)].reservedBy = a
+                    return
+                }
+                found = findContact(for: a, reach: spare, now: now)
+            }
+            guard let (slot, considered) = found else { return }
+            removeWaiting(slot, now: now, departed: true)
+            offerFromLine(slot, to: a, rule: .bestWaitingContact, considered: considered, now: now, events: &events)
+        }
+    }
+
+    /// Offers a contact just taken out of line to the agent whose freed capacity chose it.
+    mutating func offerFromLine(_ slot: Int32, to a: Int32, rule: Explanation.Rule, considered: Int, now: Instant, events: inout [RoutingEvent]) {
+        let c = contacts[Int(slot)]
+        var top = TopCandidates()
+        top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now)))
+        let exp = Explanation(
+            rule: rule, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
+            waited: now - c.arrivedAt, considered: considered, candidates: top)
+        makeOffer(slot, to: a, explanation: exp, now: now, events: &events, refresh: false)
+    }
+
+    /// Agents whose reserved contact went elsewhere (another agent, or out of routing) take work again.
+    mutating func settleReleasedReservations(now: Instant, events: inout [RoutingEvent]) {
+        while let b = releasedReservations.popLast() {
+            fill(b, now: now, events: &events)
+        }
+    }
+
+    /// The agent stops holding its units for a contact (it went away, logged out or changed profile);
+    /// the contact waits on, and the next eligible agent that frees units may reserve it.
+    mutating func cancelReservation(of a: Int32) {
+        let slot = agents[Int(a)].reservedFor
+        guard slot >= 0 else { return }
+        agents[Int(a)].reservedFor = -1
+        contacts[Int(slot)].reservedBy = -1
     }
 
     /// An offer ends without acceptance: the agent's units come back, the contact goes back in line
@@ -519,6 +592,7 @@ extension Router {
         if countMissed {
             agents[ai].missedInARow += 1
             if policy.missedOffersToAway > 0 && Int(agents[ai].missedInARow) >= policy.missedOffersToAway && agents[ai].status == .available {
+                cancelReservation(of: a)
                 agents[ai].status = .away
             }
         } else if !expired {
@@ -534,7 +608,7 @@ extension Router {
         }
         place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false)
         if contacts[si].phase == .waiting && contacts[si].excludedAgent >= 0 && contacts[si].excludedUntil > now {
-            schedule(.cooldown, at: contacts[si].excludedUntil, slot: slot, version: 0, ident: id.rawValue, units: 0)
+            schedule(.cooldown, at: contacts[si].excludedUntil, lane: TimerLane.cooldown, slot: slot, version: 0, ident: id.rawValue, units: 0)
         }
         fill(a, now: now, events: &events)
     }
@@ -553,7 +627,13 @@ extension Router {
     /// Forgets a contact: its slot is reused.
     mutating func release(_ slot: Int32) {
         let si = Int(slot)
-        contactIndex.removeValue(forKey: contacts[si].id)
+        let holder = contacts[si].reservedBy
+        if holder >= 0 {
+            contacts[si].reservedBy = -1
+            agents[Int(holder)].reservedFor = -1
+            releasedReservations.append(holder)
+        }
+        contactIndex[contacts[si].id] = nil
         contacts[si].phase = .free
         contacts[si].version &+= 1
         freeContactSlots.append(slot)

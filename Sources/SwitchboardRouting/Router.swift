@@ -44,7 +44,7 @@ public struct Router: Sendable {
     var levelStride = 8
     var nextAgentOrder: UInt64 = 0
 
-    var contactIndex: [ContactID: Int32] = [:]
+    var contactIndex = SlotMap()
     var contacts: [ContactRecord] = []
     var freeContactSlots: [Int32] = []
 
@@ -65,11 +65,16 @@ public struct Router: Sendable {
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []
     var queueTops: [OrderKey] = []
+    /// Per cell, level and channel (cell × 40 + (level − 1) × 4 + channel): the least first key over
+    /// that channel's queue heaps at levels 1 through `level`. An agent with level L reads one entry
+    /// per channel instead of L, and the four channels sit side by side: freed capacity touches
+    /// about one cache line per cell.
+    var levelPrefixTops: [OrderKey] = []
     /// Heap index of each membership (an agent or bucket filed in one cell); -1 when free.
     var positions: [Int32] = []
     var freeMembers: [Int32] = []
 
-    var timers = BinaryHeap<TimerEntry>()
+    var timers = TimerQueue(laneCount: 1)
     var timerSeq: UInt64 = 0
 
     let steps: [StepRule]
@@ -83,6 +88,9 @@ public struct Router: Sendable {
     var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
+    /// Agents whose reservation ended because their contact went elsewhere: they take work again
+    /// once the operation in progress is done with its own offers.
+    var releasedReservations: [Int32] = []
 
     public init(policy: RoutingPolicy = RoutingPolicy()) throws(SwitchboardError) {
         try policy.validate()
@@ -97,6 +105,7 @@ public struct Router: Sendable {
             rules.append(r)
         }
         self.steps = rules
+        self.timers = TimerQueue(laneCount: TimerLane.relaxation(step: 0) + rules.count)
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
         self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
         frontier.reserveCapacity(256)
@@ -110,7 +119,7 @@ public struct Router: Sendable {
         contactIndex.reserveCapacity(contactCount)
         contacts.reserveCapacity(contactCount)
         freeContactSlots.reserveCapacity(contactCount)
-        timers.storage.reserveCapacity(2 * contactCount)
+        timers.reserveCapacity(perLane: contactCount / 4)
         agentIndex.reserveCapacity(agentCount)
         agents.reserveCapacity(agentCount)
         agentIDs.reserveCapacity(agentCount)

@@ -201,6 +201,14 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
     public var declinesCountAsMissed: Bool = false
     /// A contact declined by, or expired at, an agent is not offered to that agent again for this long. Default 60 s.
     public var reofferCooldown: Span = .seconds(60)
+    /// Capacity reservation, against big contacts starving behind small ones: a waiting contact
+    /// that has waited this long, and is first in line for an agent whose spare units it does not
+    /// fit (a voice call while the agent holds chats), reserves that agent. The agent takes no
+    /// other work until its units drain enough, then is offered the contact. One agent per contact;
+    /// an agent with room that comes along first takes it and frees the reservation.
+    /// Default a quarter of each channel's default service-level target: voice 5 s, chat 15 s,
+    /// email 15 min, social 225 s. A very long span (e.g. `1000h`) turns it off for a channel.
+    public var reserveCapacityAfter = PerChannel(voice: Span.seconds(5), chat: .seconds(15), email: .minutes(15), social: .seconds(225))
     /// How many eligible idle agents, best first by the index, are fully scored for one contact. Default 8.
     /// Exact for single-skill contacts; for multi-skill contacts the index orders by the first skill.
     public var candidateLimit: Int = 8
@@ -213,7 +221,7 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
         case priorityCredit = "priority_credit", relaxation, languageFallbacks = "language_fallbacks"
         case scoring, affinityWindow = "affinity_window", missedOffersToAway = "missed_offers_to_away"
         case declinesCountAsMissed = "declines_count_as_missed", reofferCooldown = "reoffer_cooldown"
-        case candidateLimit = "candidate_limit"
+        case candidateLimit = "candidate_limit", reserveCapacityAfter = "reserve_capacity_after"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -241,6 +249,9 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
         declinesCountAsMissed = try c.decodeIfPresent(Bool.self, forKey: .declinesCountAsMissed) ?? d.declinesCountAsMissed
         reofferCooldown = try c.decodeIfPresent(Span.self, forKey: .reofferCooldown) ?? d.reofferCooldown
         candidateLimit = try c.decodeIfPresent(Int.self, forKey: .candidateLimit) ?? d.candidateLimit
+        if c.contains(.reserveCapacityAfter) {
+            reserveCapacityAfter = try PerChannel(from: try c.superDecoder(forKey: .reserveCapacityAfter), defaults: d.reserveCapacityAfter)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -259,6 +270,7 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
         try c.encode(declinesCountAsMissed, forKey: .declinesCountAsMissed)
         try c.encode(reofferCooldown, forKey: .reofferCooldown)
         try c.encode(candidateLimit, forKey: .candidateLimit)
+        try c.encode(reserveCapacityAfter, forKey: .reserveCapacityAfter)
     }
 
     /// Checks the values a configuration file could get wrong, naming the key at fault.
@@ -275,6 +287,9 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
             }
             guard serviceLevelTarget[ch] > .zero else {
                 throw .invalidArgument("service_level_target.\(ch) must be positive seconds", field: "service_level_target.\(ch)")
+            }
+            guard reserveCapacityAfter[ch] >= .zero else {
+                throw .invalidArgument("reserve_capacity_after.\(ch) must not be negative", field: "reserve_capacity_after.\(ch)")
             }
         }
         guard serviceLevelWeight.isFinite, serviceLevelWeight >= 0 else {

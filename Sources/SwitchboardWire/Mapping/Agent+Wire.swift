@@ -125,6 +125,7 @@ extension Explanation {
         case .relaxed: "relaxed"
         case .transferToAgent: "transfer_to_agent"
         case .cooldownEnded: "cooldown_ended"
+        case .reservedCapacity: "reserved_capacity"
         }
         out.relaxationStep = UInt32(clamping: step)
         out.relaxation = step == 0 ? "" : "the first \(step) relaxation step(s) of the routing policy applied"

@@ -6,14 +6,14 @@ import Testing
     /// Events come out earliest first, and those at the same microsecond in the order they were
     /// scheduled, however pushes and pops interleave (many equal times, so ties are common).
     @Test func popsByTimeThenSchedulingOrder() {
-        for seed in UInt64(1)...20 {
+        for seed in UInt64(1)...6 {
             var rng = SplitMix64(seed: seed)
             var queue = EventQueue(reserve: 4)
             var pending: [(time: Int64, order: Int32)] = []
             var now: Int64 = 0
             var order: Int32 = 0
             var wrong = 0
-            for _ in 0..<3_000 {
+            for _ in 0..<2_000 {
                 if rng.next() % 3 != 0 || pending.isEmpty {
                     let t = now + Int64(rng.next() % 50)
                     queue.push(time: t, kind: .completion, a: order)
@@ -36,5 +36,26 @@ import Testing
             #expect(wrong == 0, "seed \(seed)")
             #expect(pending.isEmpty)
         }
+    }
+}
+
+@Suite struct AgentLookupTests {
+    /// Every rostered name, short or long, finds its own index; a name not on the roster finds none.
+    @Test func findsEachAgentByName() throws {
+        let scenario = try Scenario.load(yaml: """
+            channels: {voice: {arrivals: {per_hour: 10}, handle_time: {distribution: fixed, value: 60}}}
+            agents:
+              - {group: a, count: 1}
+              - {group: a-team-with-a-long-name-for-the-hash-tail, count: 1}
+            """)
+        var run = try Replication(simulator: try Simulator(scenario: scenario), index: 0, staffing: scenario.staffing,
+                                  intervals: scenario.intervalCount)
+        for _ in 0..<3_000 { run.addAgent(group: 0) }
+        for _ in 0..<3_000 { run.addAgent(group: 1) }
+        var wrong = 0
+        for (i, agent) in run.agents.enumerated() where run.agentIndex.find(agent.id, agents: run.agents) != Int32(i) { wrong += 1 }
+        #expect(wrong == 0)
+        #expect(run.agentIndex.find(AgentID("a-0"), agents: run.agents) == nil)
+        #expect(run.agentIndex.find(AgentID("nobody"), agents: run.agents) == nil)
     }
 }

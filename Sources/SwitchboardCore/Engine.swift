@@ -407,9 +407,11 @@ public struct Engine: Sendable {
         let kinds = publishing
         var i = 0
         while i < scratch.count {
-            let e = scratch[i]
+            // Switching on the element itself binds only the payload each case needs, rather
+            // than copying the whole (large) enum first.
+            let index = i
             i += 1
-            switch e {
+            switch scratch[index] {
             case .queued(let c, let channel, _):
                 if kinds.contains(.queued), let info = live[c.rawValue] {
                     events.append(.contactQueued(c, case: info.caseID, channel: channel, at: now))

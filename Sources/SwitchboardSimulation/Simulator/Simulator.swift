@@ -581,9 +581,11 @@ struct Replication {
     mutating func processEngineEvents(at t: Int64) throws(SwitchboardError) {
         var i = 0
         while i < events.count {
-            let e = events[i]
+            // Switching on the element itself binds only the payload each case needs, rather
+            // than copying the whole (large) enum first.
+            let index = i
             i += 1
-            switch e {
+            switch events[index] {
             case .contactQueued(let id, _, _, _):
                 let slot = Int(id.rawValue) - 1
                 guard slot < records.count, !records[slot].delayed else { continue }

@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct EventQueueTests {
     /// Events come out earliest first, and those at the same microsecond in the order they were
-    /// scheduled, however pushes and pops interleave (many equal times, so ties are common).
+    /// scheduled, however pushes and pops interleave (many equal times, so ties are common), and
+    /// whether they wait in the heap or in a first-in first-out lane (including a lane event that
+    /// is earlier than its lane's last, which must still come out in its place).
     @Test func popsByTimeThenSchedulingOrder() {
         for seed in UInt64(1)...6 {
             var rng = SplitMix64(seed: seed)
@@ -15,8 +17,16 @@ import Testing
             var wrong = 0
             for _ in 0..<2_000 {
                 if rng.next() % 3 != 0 || pending.isEmpty {
-                    let t = now + Int64(rng.next() % 50)
-                    queue.push(time: t, kind: .completion, a: order)
+                    let lane = Int(rng.next() % 4)
+                    let t: Int64
+                    if lane < 2 {
+                        // A fixed delay per lane, and now and then one a little shorter.
+                        t = now + Int64(10 + 20 * lane) - (rng.next() % 40 == 0 ? 5 : 0)
+                        queue.pushInOrder(lane: lane, time: t, kind: .wrapUpEnd, a: order)
+                    } else {
+                        t = now + Int64(rng.next() % 50)
+                        queue.push(time: t, kind: .completion, a: order)
+                    }
                     pending.append((t, order))
                     order += 1
                 } else {

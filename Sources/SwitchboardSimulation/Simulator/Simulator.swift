@@ -492,7 +492,8 @@ struct Replication {
         try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
                             at: Instant(microseconds: t), events: &events)
         if plan.wrapUpMicros > 0 {
-            queue.push(time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
+            // A constant delay per channel: due in the order scheduled, so a FIFO lane, not the heap.
+            queue.pushInOrder(lane: Int(rec.channel), time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
             agents[agent].wrappingUp += 1
         } else {
             busyUnits -= plan.cost

@@ -21,8 +21,21 @@ public enum PolicyLoader {
     /// The engine policy from a YAML document (`threading`, `routing`, `kpi` at the top level).
     public static func policy(fromYAML yaml: String) throws(SwitchboardError) -> Policy {
         let policy = try ConfigDecoder.decode(Policy.self, fromYAML: yaml)
-        try policy.validate()
+        do {
+            try policy.validate()
+        } catch {
+            throw namingField(error)
+        }
         return policy
+    }
+
+    /// Range and ordering errors carry the key in `field`, but a person reads the message (serve
+    /// and simulate print only that): put the key path in front, as the decoder's errors have it.
+    static func namingField(_ error: SwitchboardError) -> SwitchboardError {
+        guard let field = error.field, !error.message.hasPrefix(field + ":") else { return error }
+        var e = error
+        e.message = "\(field): \(error.message)"
+        return e
     }
 
     /// The engine policy from a YAML file; errors name the file as well as the key.

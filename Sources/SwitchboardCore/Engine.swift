@@ -275,10 +275,10 @@ public struct Engine: Sendable {
 
     // MARK: - Agents
 
-    /// Logs an agent in (or refreshes its profile); it takes waiting work at once.
-    public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+    /// Logs an agent in (or refreshes its profile), available (it takes waiting work at once) or away.
+    public mutating func login(_ profile: AgentProfile, as status: AgentStatus = .available, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         clearScratch()
-        try router.login(profile, at: now, events: &scratch)
+        try router.login(profile, as: status, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 

@@ -162,7 +162,7 @@ struct AgentKey: Comparable, Sendable {
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
-    /// The queue heap (channel, level of the cell's first skill) this bucket sits in within its cells.
+    /// The queue heap (channel, minimum level of the cell's `skillA`) this bucket sits in within its cells.
     var queue: Int32
     var live = 0
     /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
@@ -176,8 +176,10 @@ struct Bucket: Sendable {
 
 /// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).
 ///
-/// - `agents`: idle agents who speak the language and have `skillA` (single-skill cells only), one
-///   heap per spare-capacity class, so a call never walks past agents with room only for an email.
+/// - idle agents (in the router's `idleHeaps`, single-skill cells only): agents who speak the
+///   language and have `skillA`, ordered by the index score (skill level, spare capacity, idle
+///   time), one heap per spare-capacity class, so a call never walks past agents with room only
+///   for an email.
 /// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
 ///   (channel, minimum level of `skillA`), with the router's `cellNonEmpty` marking which heaps hold any. An agent
 ///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
@@ -188,7 +190,6 @@ struct Cell: Sendable {
     var language: Int32
     var skillA: Int32
     var skillB: Int32
-    var agents: [IdleHeap]
     var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
 
     @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }

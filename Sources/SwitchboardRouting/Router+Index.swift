@@ -39,9 +39,8 @@ extension Router {
         let k = UInt64(UInt32(language)) << 40 | UInt64(UInt32(skillA)) << 20 | UInt64(UInt32(skillB))
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
-        cells.append(Cell(
-            language: language, skillA: skillA, skillB: skillB,
-            agents: Array(repeating: IdleHeap(), count: skillB == 0 ? classCosts.count : 0)))
+        cells.append(Cell(language: language, skillA: skillA, skillB: skillB))
+        idleHeaps.append(contentsOf: repeatElement(IdleHeap(), count: classCosts.count))
         cellIndex[k] = c
         cellNonEmpty.append(0)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
@@ -123,6 +122,7 @@ extension Router {
             key: key, cost: Int32(policy.capacityCost[channel]),
             queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level))))
         bucketHeaps.append(BinaryHeap())
+        bucketTopReserved.append(false)
         bucketCells.append(queueCells)
         bucketAgentCells.append(agentCells)
         bucketMembers.append(Array(repeating: -1, count: queueCells.count))
@@ -134,6 +134,7 @@ extension Router {
     /// Files a bucket in its cells under its first contact's key, or takes it out when empty.
     mutating func refreshBucketIndex(_ b: Int32) {
         let bi = Int(b)
+        noteTopReservation(b)
         let n = bucketCells[bi].count
         let q = Int(buckets[bi].queue)
         guard let top = bucketHeaps[bi].min else {
@@ -166,6 +167,13 @@ extension Router {
             }
             buckets[bi].registered = true
         }
+    }
+
+    /// Mirrors whether a bucket's first contact is reserved by an agent into the dense array the
+    /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact).
+    @inline(__always) mutating func noteTopReservation(_ b: Int32) {
+        let reserved = bucketHeaps[Int(b)].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false
+        if bucketTopReserved[Int(b)] != reserved { bucketTopReserved[Int(b)] = reserved }
     }
 
     /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
@@ -268,13 +276,6 @@ extension Router {
         levelStride = stride
     }
 
-    @inline(__always) func agentIndexKey(_ a: AgentRecord, level: UInt8) -> AgentKey {
-        let w = policy.scoring
-        let spare = Double(a.capacity - a.load) / Double(a.capacity)
-        let score = w.skillLevel * Double(level) + w.spareCapacity * spare - w.idlePerMinute * (Double(a.idleSince.microseconds) / 60_000_000)
-        return AgentKey(negatedScore: -score, order: a.order)
-    }
-
     /// Available, not holding its units back for a reserved contact, and with room for the cheapest channel.
     @inline(__always) func isRoutable(_ a: Int32) -> Bool {
         let r = agents[Int(a)]
@@ -298,7 +299,7 @@ extension Router {
         let n = agentCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
-            for i in 0..<n { cells[Int(agentCells[ai][i])].agents[h].live -= 1 }
+            for i in 0..<n { idleHeaps[idleHeapIndex(cell: Int(agentCells[ai][i]), class: h)].live -= 1 }
         }
         agents[ai].indexVersion &+= 1
         agents[ai].indexed = cls > 0
@@ -306,21 +307,29 @@ extension Router {
         guard cls > 0 else { return }
         let h = cls - 1
         let version = agents[ai].indexVersion
+        // The index score differs between the agent's cells only by the skill level term.
+        let w = policy.scoring
+        let shared = w.spareCapacity * Double(a.capacity - a.load) / Double(a.capacity)
+            - w.idlePerMinute * (Double(a.idleSince.microseconds) / 60_000_000)
         for i in 0..<n {
-            let c = Int(agentCells[ai][i])
-            cells[c].agents[h].heap.insert(IdleEntry(key: agentIndexKey(a, level: agentCellLevels[ai][i]), agent: slot, version: version))
-            cells[c].agents[h].live += 1
-            if cells[c].agents[h].heap.count > 2 * cells[c].agents[h].live + 32 { compactIdleHeap(cell: c, heap: h) }
+            let heap = idleHeapIndex(cell: Int(agentCells[ai][i]), class: h)
+            let key = AgentKey(negatedScore: -(w.skillLevel * Double(agentCellLevels[ai][i]) + shared), order: a.order)
+            idleHeaps[heap].heap.insert(IdleEntry(key: key, agent: slot, version: version))
+            idleHeaps[heap].live += 1
+            if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
         }
     }
+
+    /// Where a cell's idle-agent heap of one capacity class sits in `idleHeaps`.
+    @inline(__always) func idleHeapIndex(cell: Int, class h: Int) -> Int { cell &* classCosts.count &+ h }
 
     @inline(__always) func idleEntryIsLive(_ e: IdleEntry) -> Bool {
         agents[Int(e.agent)].indexVersion == e.version
     }
 
-    mutating func compactIdleHeap(cell c: Int, heap h: Int) {
+    mutating func compactIdleHeap(_ heap: Int) {
         let table = agents  // shares storage: nothing writes agents during the filter
-        cells[c].agents[h].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
+        idleHeaps[heap].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
     }
 
     // MARK: Eligibility and scoring
@@ -338,7 +347,7 @@ extension Router {
     @inline(__always) func eligible(_ agentSlot: Int32, contact c: ContactRecord, bucket b: Int32, now: Instant) -> Bool {
         let a = agents[Int(agentSlot)]
         let bucket = buckets[Int(b)]
-        guard a.status == .available, a.capacity - a.load >= bucket.cost else { return false }
+        guard a.status == .available, a.reservedFor < 0, a.capacity - a.load >= bucket.cost else { return false }
         if bucket.key.target >= 0 {
             guard bucket.key.target == agentSlot else { return false }
         } else {
@@ -404,8 +413,11 @@ extension Router {
         var bestScore = -Double.infinity
         var considered = 0
 
+        // The named agents (preferred, affinity) are scored before the walk; the walk skips them.
+        var namedA: Int32 = -1
+        var namedB: Int32 = -1
         @inline(__always) func consider(_ a: Int32, _ router: borrowing Router) {
-            if a == best { return }
+            if a == best || a == namedA || a == namedB { return }
             considered += 1
             let s = router.score(a, contact: c, now: now)
             if top.count < TopCandidates.capacity || s > top[top.count - 1].score {
@@ -420,10 +432,14 @@ extension Router {
         if target >= 0 {
             if eligible(target, contact: c, bucket: b, now: now) { consider(target, self) }
         } else {
-            if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) { consider(c.preferredAgent, self) }
+            if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) {
+                consider(c.preferredAgent, self)
+                namedA = c.preferredAgent
+            }
             if c.affinityAgent >= 0 && c.affinityAgent != c.preferredAgent && now <= c.affinityUntil
                 && eligible(c.affinityAgent, contact: c, bucket: b, now: now) {
                 consider(c.affinityAgent, self)
+                namedB = c.affinityAgent
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             agentSearch.removeAll(keepingCapacity: true)
@@ -431,10 +447,11 @@ extension Router {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classCosts.count {
                     // Dead entries at the root are popped for good; deeper ones are stepped over.
-                    while let root = cells[Int(cell)].agents[h].heap.min, !idleEntryIsLive(root) {
-                        cells[Int(cell)].agents[h].heap.popMin()
+                    let heap = idleHeapIndex(cell: Int(cell), class: h)
+                    while let root = idleHeaps[heap].heap.min, !idleEntryIsLive(root) {
+                        idleHeaps[heap].heap.popMin()
                     }
-                    if let root = cells[Int(cell)].agents[h].heap.min {
+                    if let root = idleHeaps[heap].heap.min {
                         pushAgentFrontier(AgentFrontier(key: root.key, cell: cell, heap: Int32(h), index: 0))
                     }
                 }
@@ -451,7 +468,7 @@ extension Router {
             let sig = signatures[Int(c.signature)].key
             let exactBound = sig.required[1] == 0 && sig.preferred[0] == 0
             let w = policy.scoring
-            let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + w.exactLanguage
+            let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)
                 - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
             while found < limit && visits < visitLimit, let f = popAgentFrontier() {
                 if exactBound && top.count == TopCandidates.capacity && -f.key.negatedScore + offset < top[TopCandidates.capacity - 1].score {
@@ -460,15 +477,16 @@ extension Router {
                 visits += 1
                 let cell = Int(f.cell)
                 let h = Int(f.heap)
-                let count = cells[cell].agents[h].heap.count
+                let heap = idleHeapIndex(cell: cell, class: h)
+                let count = idleHeaps[heap].heap.count
                 let l = 2 * Int(f.index) + 1
                 if l < count {
-                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
+                    pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].heap.storage[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
                 }
                 if l + 1 < count {
-                    pushAgentFrontier(AgentFrontier(key: cells[cell].agents[h].heap.storage[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
+                    pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].heap.storage[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
                 }
-                let entry = cells[cell].agents[h].heap.storage[Int(f.index)]
+                let entry = idleHeaps[heap].heap.storage[Int(f.index)]
                 let a = entry.agent
                 if idleEntryIsLive(entry) && eligible(a, contact: c, bucket: b, now: now) {
                     found += 1
@@ -533,27 +551,55 @@ extension Router {
         return m
     }
 
-    /// The first waiting contact, in order, that agent `slot` may take, or nil; and how many buckets it looked at.
-    ///
+    /// What freed capacity found for one agent: the first waiting contact in order that it may take
+    /// and that fits its spare units, and the first in order that it may take at all (which may be
+    /// too big: the candidate for a capacity reservation). Slots, -1 for none.
+    /// How many too-big buckets one freed-capacity search looks at for a head of line.
+    static let headLookLimit = 8
+
+    struct ContactSearch {
+        var fitting: Int32 = -1
+        var head: Int32 = -1
+        var considered = 0
+    }
+
     /// One best-first walk over the queue heaps of all the agent's cells at once (a small heap of
     /// heap positions), masked to the channels that fit in `reach` units and the levels the agent
     /// meets, so it looks only at buckets whose first contact is ahead of the answer. With `reach`
-    /// above the agent's spare units the answer may not fit: that is how `fill` finds the contact
-    /// to reserve capacity for. Contacts another agent reserved are passed over unless they fit now.
-    mutating func findContact(for slot: Int32, reach: Int32, now: Instant) -> (contact: Int32, considered: Int)? {
+    /// above the agent's spare units, contacts too big for it now are looked at only until the
+    /// first that fits is found, to name the head of its line. A contact another agent holds a
+    /// reservation for is never the head (one reservation per bucket at a time), but any agent it
+    /// fits may take it.
+    mutating func findContact(for slot: Int32, reach: Int32, now: Instant) -> ContactSearch {
         let ai = Int(slot)
         let spare = agents[ai].capacity - agents[ai].load
-        var bestKey = OrderKey(key: .max, id: .max)
-        var bestSlot: Int32 = -1
-        var considered = 0
+        var fitKey = OrderKey(key: .max, id: .max)
+        var headKey = OrderKey(key: .max, id: .max)
+        var result = ContactSearch()
+        var headLooks = 0
+
+        /// Offers bucket `b` as the answer, or as the head when it is too big; returns whether it was looked at.
+        @inline(__always) func look(at b: Int32, _ router: inout Router) {
+            if router.buckets[Int(b)].cost <= spare {
+                if let (k, s) = router.firstEligible(in: b, agent: slot, spare: spare, below: fitKey, now: now) {
+                    fitKey = k
+                    result.fitting = s
+                    if k < headKey {
+                        headKey = k
+                        result.head = s
+                    }
+                }
+            } else if let (k, s) = router.firstEligible(in: b, agent: slot, spare: spare, below: Swift.min(headKey, fitKey), now: now) {
+                headKey = k
+                result.head = s
+            }
+        }
 
         for ch in 0..<4 {
             let personal = agents[ai].personalBuckets[ch]
-            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= reach,
-               let (k, s) = firstEligible(in: personal, agent: slot, spare: spare, below: bestKey, now: now) {
-                considered += 1
-                bestKey = k
-                bestSlot = s
+            if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= reach {
+                result.considered += 1
+                look(at: personal, &self)
             }
         }
         let fit = channelFit(spare: reach)
@@ -569,15 +615,20 @@ extension Router {
             let row = cell &* Cell.queueCount &+ top &* 4
             for channel in 0..<4 where (live >> UInt64(channel &* 10)) & 0x3FF != 0 {
                 let key = levelPrefixTops[row &+ channel]
-                if key < bestKey {
+                if key < fitKey {
                     pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))
                 }
             }
         }
         while let f = popFrontier() {
-            guard f.key < bestKey else { break }
+            guard f.key < fitKey else { break }
             let cell = Int(f.cell)
             let q = Int(f.queue)
+            // A queue too big for the agent can only improve the head: once the head is ahead of
+            // this key, neither it nor anything below it matters. And the head search gives up
+            // after a few buckets (their first contacts all reserved by others): the reservation
+            // is a guard against starving, and the next agent to free units tries again.
+            if channelCosts[q / 10] > spare && (!(f.key < headKey) || headLooks >= Self.headLookLimit) { continue }
             if f.index < 0 {
                 // A summary: open it into the channel's queues at levels up to the agent's.
                 let channel = q / 10
@@ -586,7 +637,7 @@ extension Router {
                     let queue = channel &* 10 &+ l
                     guard nonEmpty & (UInt64(1) << UInt64(queue)) != 0 else { continue }
                     let key = queueTops[cell &* Cell.queueCount &+ queue]
-                    if key < bestKey { pushFrontier(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
+                    if key < fitKey { pushFrontier(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
                 }
                 continue
             }
@@ -596,15 +647,15 @@ extension Router {
             if l + 1 < count {
                 pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
             }
-            considered += 1
             let b = cells[cell].queues[q].entries[Int(f.index)].owner
+            let tooBig = channelCosts[q / 10] > spare
+            if tooBig && bucketTopReserved[Int(b)] { continue }
+            result.considered += 1
             guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
-            if let (k, s) = firstEligible(in: b, agent: slot, spare: spare, below: bestKey, now: now) {
-                bestKey = k
-                bestSlot = s
-            }
+            if tooBig { headLooks += 1 }
+            look(at: b, &self)
         }
-        return bestSlot >= 0 ? (bestSlot, considered) : nil
+        return result
     }
 
     @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {
@@ -640,17 +691,15 @@ extension Router {
     }
 
     /// The first live contact in bucket `b` that this agent may take: not barred from it by a
-    /// re-offer cooldown, and not reserved by another agent unless it fits in `spare` units now.
+    /// re-offer cooldown. When the first in line waits for another agent's units (a reservation)
+    /// and does not fit this agent either, the bucket has nothing for it now.
     func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
         guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
-        let cost = buckets[bi].cost
-        @inline(__always) func barred(_ c: ContactRecord) -> Bool {
-            (c.excludedAgent == agent && now < c.excludedUntil) || (c.reservedBy >= 0 && c.reservedBy != agent && cost > spare)
-        }
-        if !barred(contacts[Int(top.slot)]) { return (top.order, top.slot) }
-        // Rare: the first in line just declined this agent, or waits for another agent's units.
-        // Walk the heap in order past it.
+        let first = contacts[Int(top.slot)]
+        if first.reservedBy >= 0 && first.reservedBy != agent && buckets[bi].cost > spare { return nil }
+        if !(first.excludedAgent == agent && now < first.excludedUntil) { return (top.order, top.slot) }
+        // Rare: the first in line just declined this agent. Walk the heap in order past it.
         let heap = bucketHeaps[bi].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]
@@ -661,7 +710,9 @@ extension Router {
             let l = 2 * i + 1
             if l < heap.count { pending.append(l) }
             if l + 1 < heap.count { pending.append(l + 1) }
-            guard entryIsLive(e), !barred(contacts[Int(e.slot)]) else { continue }
+            guard entryIsLive(e) else { continue }
+            let c = contacts[Int(e.slot)]
+            if c.excludedAgent == agent && now < c.excludedUntil { continue }
             best = e
         }
         return best.map { ($0.order, $0.slot) }

@@ -58,8 +58,9 @@ extension Router {
                 }
             }
         }
-        for (ci, cell) in cells.enumerated() {
-            for (h, idle) in cell.agents.enumerated() {
+        for ci in cells.indices {
+            for h in classCosts.indices {
+                let idle = idleHeaps[idleHeapIndex(cell: ci, class: h)]
                 let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
                 if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
                 for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
@@ -74,6 +75,8 @@ extension Router {
             if excluded != b.excludedLive { problems.append("bucket \(bi) counts \(b.excludedLive) barring contacts but holds \(excluded)") }
             if liveCount != b.live { problems.append("bucket \(bi) counts \(b.live) live but holds \(liveCount)") }
             if let top = heap.min, !entryIsLive(top) { problems.append("bucket \(bi) has a dead first entry") }
+            let topReserved = heap.min.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false
+            if bucketTopReserved[bi] != topReserved { problems.append("bucket \(bi) mirrors a stale reservation flag") }
             if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }
             if b.registered, let top = heap.min {
                 for (i, cell) in bucketCells[bi].enumerated() {

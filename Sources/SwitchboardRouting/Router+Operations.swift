@@ -5,9 +5,13 @@ import SwitchboardDomain
 extension Router {
     // MARK: Agents
 
-    /// Logs an agent in (or updates the profile of one already logged in) and makes it available.
-    /// Work it still holds from an earlier session stays with it. It takes waiting work at once.
-    public mutating func login(_ profile: AgentProfile, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+    /// Logs an agent in (or updates the profile of one already logged in), available or away.
+    /// Work it still holds from an earlier session stays with it. Available, it takes waiting work
+    /// at once; away, it gets nothing until it becomes available (no offer slips in between).
+    public mutating func login(_ profile: AgentProfile, as status: AgentStatus = .available, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
+        guard status != .offline else {
+            throw .invalidArgument("an agent logs in available or away; use logout to go offline", field: "initial_state")
+        }
         guard !profile.id.rawValue.isEmpty, profile.id.rawValue.utf8.count <= 256 else {
             throw .invalidArgument("agent id must be 1–256 bytes", field: "agent_id")
         }
@@ -95,11 +99,15 @@ extension Router {
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
-        agents[ai].status = .available
+        agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now
         noteState(slot, events: &events)
-        fill(slot, now: now, events: &events)
+        if status == .available {
+            fill(slot, now: now, events: &events)
+        } else {
+            refreshAgentIndex(slot)
+        }
     }
 
     /// Sets an agent available, away or offline (offline is `logout`). Setting available also
@@ -537,19 +545,19 @@ extension Router {
             let capacity = agents[ai].capacity
             // Look past what fits only when something bigger could be waiting for this agent.
             let reach = channelFit(spare: capacity) != channelFit(spare: spare) ? capacity : spare
-            var found = findContact(for: a, reach: reach, now: now)
-            if let (slot, _) = found, Int32(policy.capacityCost[contacts[Int(slot)].channel]) > spare {
-                let c = contacts[Int(slot)]
-                if now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
-                    agents[ai].reservedFor = slot
-                    contacts[Int(slot)].reservedBy = a
+            let found = findContact(for: a, reach: reach, now: now)
+            if found.head >= 0 && found.head != found.fitting {
+                let c = contacts[Int(found.head)]
+                if c.reservedBy < 0 && now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
+                    agents[ai].reservedFor = found.head
+                    contacts[Int(found.head)].reservedBy = a
+                    noteTopReservation(c.bucket)
                     return
                 }
-                found = findContact(for: a, reach: spare, now: now)
             }
-            guard let (slot, considered) = found else { return }
-            removeWaiting(slot, now: now, departed: true)
-            offerFromLine(slot, to: a, rule: .bestWaitingContact, considered: considered, now: now, events: &events)
+            guard found.fitting >= 0 else { return }
+            removeWaiting(found.fitting, now: now, departed: true)
+            offerFromLine(found.fitting, to: a, rule: .bestWaitingContact, considered: found.considered, now: now, events: &events)
         }
     }
 
@@ -578,6 +586,7 @@ extension Router {
         guard slot >= 0 else { return }
         agents[Int(a)].reservedFor = -1
         contacts[Int(slot)].reservedBy = -1
+        noteTopReservation(contacts[Int(slot)].bucket)
     }
 
     /// An offer ends without acceptance: the agent's units come back, the contact goes back in line

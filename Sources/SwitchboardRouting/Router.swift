@@ -9,14 +9,17 @@ import SwitchboardDomain
 /// - Waiting contacts live in *buckets*, one per distinct effective requirement (channel, required
 ///   skills with minimum levels, accepted languages, or a named agent). Each bucket is a heap on the
 ///   fixed order key (see `RoutingPolicy`), with lazy deletion.
-/// - A *cell* is a (language, skill) pair. A non-empty bucket is filed in the cell of each language it
-///   accepts and its first required skill; an idle agent is filed in the cell of every language and
-///   skill it has (plus the "any" language and skill). Each cell holds a heap of its buckets by their
-///   first contact's order key and a heap of its idle agents by index score.
-/// - Arrival: the contact's bucket names its cells; the best few idle agents in each are scored in
-///   full and the best eligible one gets the offer.
-/// - Freed capacity: the agent's cells name the buckets it could serve; a pruned walk of each cell's
-///   bucket heap finds the smallest order key the agent is eligible for.
+/// - A *cell* is a language and one or two skills. A non-empty bucket is filed, under its first
+///   contact's order key, in the cell of each language it accepts and its two most demanding
+///   required skills (one heap per channel and minimum level); an idle agent is filed in the
+///   single-skill cell of every language and skill it has (plus the "any" language and skill), one
+///   heap per spare-capacity class, by index score.
+/// - Arrival: the cells of the bucket's languages and its most demanding skill hold the candidate
+///   agents; the best few are scored in full and the best eligible one gets the offer.
+/// - Freed capacity: the agent's cells name the buckets it could serve; one best-first walk over
+///   their heaps (a level-prefix minimum per cell and channel first) finds the smallest order key
+///   the agent is eligible for, and the head of its line when that one is too big (capacity
+///   reservation, see `fill`).
 public struct Router: Sendable {
     public private(set) var policy: RoutingPolicy
 
@@ -53,6 +56,8 @@ public struct Router: Sendable {
     var bucketIndex: [BucketKey: Int32] = [:]
     var buckets: [Bucket] = []
     var bucketHeaps: [BinaryHeap<WaitingEntry>] = []
+    /// Per bucket: its first contact is reserved by an agent (see `noteTopReservation`).
+    var bucketTopReserved: [Bool] = []
     /// One cell per language a bucket accepts, and its membership in each while non-empty.
     var bucketCells: [[Int32]] = []
     var bucketMembers: [[Int32]] = []
@@ -61,6 +66,9 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
+    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`), one flat array so that
+    /// re-filing an agent touches one level of storage, not three.
+    var idleHeaps: [IdleHeap] = []
     /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []
@@ -81,6 +89,8 @@ public struct Router: Sendable {
     let minimumCost: Int32
     /// The distinct channel costs, ascending: the spare-capacity classes of the idle-agent heaps.
     let classCosts: [Int32]
+    /// Capacity cost by channel index.
+    let channelCosts: [Int32]
 
     // Scratch space reused across calls so decisions allocate nothing.
     var frontier: [Int32] = []
@@ -108,6 +118,7 @@ public struct Router: Sendable {
         self.timers = TimerQueue(laneCount: TimerLane.relaxation(step: 0) + rules.count)
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
         self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
+        self.channelCosts = Channel.allCases.map { Int32(policy.capacityCost[$0]) }
         frontier.reserveCapacity(256)
         search.reserveCapacity(256)
         agentSearch.reserveCapacity(256)

@@ -210,7 +210,7 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
     /// email 15 min, social 225 s. A very long span (e.g. `1000h`) turns it off for a channel.
     public var reserveCapacityAfter = PerChannel(voice: Span.seconds(5), chat: .seconds(15), email: .minutes(15), social: .seconds(225))
     /// How many eligible idle agents, best first by the index, are fully scored for one contact. Default 8.
-    /// Exact for single-skill contacts; for multi-skill contacts the index orders by the first skill.
+    /// Exact for single-skill contacts; for multi-skill contacts the index orders by the most demanding skill.
     public var candidateLimit: Int = 8
 
     public init() {}
@@ -315,6 +315,9 @@ public struct RoutingPolicy: Hashable, Sendable, Codable {
                        scoring.preferredAgent, scoring.idlePerMinute, scoring.spareCapacity]
         guard weights.allSatisfy(\.isFinite) else {
             throw .invalidArgument("scoring weights must be finite numbers", field: "scoring")
+        }
+        guard affinityWindow >= .zero else {
+            throw .invalidArgument("affinity_window must not be negative (0 turns affinity off)", field: "affinity_window")
         }
         guard missedOffersToAway >= 0 else {
             throw .invalidArgument("missed_offers_to_away must be 0 (off) or more", field: "missed_offers_to_away")

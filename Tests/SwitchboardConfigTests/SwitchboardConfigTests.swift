@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardConfig
 import SwitchboardCore
 import SwitchboardDomain
@@ -159,10 +160,112 @@ private func expectConfigError(_ yaml: String, field: String, mentions: [String]
         }
     }
 
+    /// A value out of range, or steps out of order, name the full key path in the message too,
+    /// since the message is what serve and simulate print.
+    @Test func validationErrorsNameTheKeyInTheMessage() {
+        for (yaml, field) in [
+            ("routing:\n  relaxation:\n    - {after: 60s}\n    - {after: 30s}\n", "routing.relaxation[1].after"),
+            ("routing:\n  capacity_cost: {chat: 0}\n", "routing.capacity_cost.chat"),
+            ("routing:\n  candidate_limit: 0\n", "routing.candidate_limit"),
+        ] {
+            do {
+                _ = try PolicyLoader.policy(fromYAML: yaml)
+                Issue.record("expected an error for \(field)")
+            } catch {
+                #expect(error.field == field)
+                #expect(error.message.hasPrefix(field + ": "), "\(error.message)")
+            }
+        }
+    }
+
     /// A missing file is an error naming the path.
     @Test func missingFileIsAnError() {
         #expect {
             _ = try PolicyLoader.policy(fromFile: "/nonexistent/switchboard.yaml")
         } throws: { ($0 as? SwitchboardError)?.message.contains("/nonexistent/switchboard.yaml") == true }
+    }
+}
+
+/// The examples docs/routing.md shows are checked against the code, so the document cannot drift.
+@Suite struct RoutingDocumentExamples {
+    /// The repository root, from this file's path (Tests/SwitchboardConfigTests/<this file>).
+    static let repositoryRoot: String = {
+        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        parts.removeLast(3)
+        return parts.joined(separator: "/")
+    }()
+
+    static let defaultsFile = repositoryRoot + "/examples/policy/routing-defaults.yaml"
+
+    /// examples/policy/routing-defaults.yaml loads through PolicyLoader to exactly the built-in defaults.
+    @Test func routingDefaultsExampleLoadsAsTheDefaults() throws {
+        let policy = try PolicyLoader.policy(fromFile: Self.defaultsFile)
+        #expect(policy.routing == RoutingPolicy())
+        #expect(policy == Policy())
+    }
+
+    /// The example spells out every routing key (and every scoring weight) the policy has, so a key
+    /// added to RoutingPolicy without a line in the example fails here.
+    @Test func routingDefaultsExampleNamesEveryKey() throws {
+        func keys(_ node: Node?) -> Set<String> {
+            Set(node?.mapping?.keys.compactMap(\.string) ?? [])
+        }
+        let example = try #require(try Yams.compose(yaml: String(contentsOfFile: Self.defaultsFile, encoding: .utf8)))
+        let defaults = try #require(try Yams.compose(yaml: YAMLEncoder().encode(RoutingPolicy())))
+        #expect(keys(example.mapping?["routing"]) == keys(defaults))
+        #expect(keys(example.mapping?["routing"]?.mapping?["scoring"]) == keys(defaults.mapping?["scoring"]))
+        #expect(keys(example) == ["routing"])
+    }
+
+    /// docs/routing.md shows the example file's `routing` section word for word.
+    @Test func routingDocumentShowsTheExampleFile() throws {
+        let example = try String(contentsOfFile: Self.defaultsFile, encoding: .utf8)
+        let document = try String(contentsOfFile: Self.repositoryRoot + "/docs/routing.md", encoding: .utf8)
+        let section = try #require(example.range(of: "routing:\n")).lowerBound
+        #expect(document.contains(example[section...]))
+    }
+
+    /// The worked scoring example of docs/routing.md ("Worked example: two agents, one contact"):
+    /// the scores there are the ones the router computes with the default weights.
+    @Test func workedScoringExampleMatchesTheRouter() throws {
+        var router = try Router()
+        var events: [RoutingEvent] = []
+        let start = Instant(microseconds: 0)
+        try router.login(AgentProfile(id: "ana", skills: ["billing": 9], languages: ["es", "en"]), at: start, events: &events)
+        try router.login(AgentProfile(id: "bo", skills: ["billing": 6], languages: ["es"]), at: start, events: &events)
+        // Six minutes in, a chat that names bo goes to bo, who accepts it: 34 of bo's 100 units are taken.
+        let six = start + .minutes(6)
+        try router.enqueue(RoutingRequest(contact: ContactID(1), channel: .chat, preferredAgent: "bo", arrivedAt: six), at: six, events: &events)
+        try router.accept(ContactID(1), by: "bo", at: six, events: &events)
+
+        // Ten minutes in: a Spanish billing chat on a case bo handled three hours ago.
+        func offer(lastHandledAgo: Span) throws -> Offer {
+            var r = router
+            var out: [RoutingEvent] = []
+            let ten = start + .minutes(10)
+            try r.enqueue(
+                RoutingRequest(
+                    contact: ContactID(2), channel: .chat, required: [SkillRequirement("billing", minimumLevel: 5)], language: "es",
+                    lastHandler: "bo", lastHandledAt: ten - lastHandledAgo, arrivedAt: ten),
+                at: ten, events: &out)
+            let offers = out.compactMap { if case .offered(let o) = $0 { o } else { nil } }
+            return try #require(offers.first)
+        }
+        func scores(_ o: Offer) -> [String: Double] {
+            Dictionary(uniqueKeysWithValues: o.explanation.candidates.map { ($0.agent.rawValue, $0.score) })
+        }
+
+        let withAffinity = try offer(lastHandledAgo: .hours(3))
+        #expect(withAffinity.agent == "bo")
+        #expect(withAffinity.explanation.rule == .bestIdleAgent)  // best_score on the wire
+        #expect(abs(scores(withAffinity)["bo", default: 0] - 27.32) < 1e-9)  // 1 + 3 + 20 + 2 + 1.32
+        #expect(abs(scores(withAffinity)["ana", default: 0] - 14) < 1e-9)  // 4 + 3 + 5 + 2
+        #expect(withAffinity.explanation.orderKey == 600)  // 600 s arrival + 60 s chat target − 15 s × 4
+
+        // Handled 25 hours ago: outside the 24 h affinity window, so ana's better fit and longer idle time win.
+        let withoutAffinity = try offer(lastHandledAgo: .hours(25))
+        #expect(withoutAffinity.agent == "ana")
+        #expect(abs(scores(withoutAffinity)["bo", default: 0] - 7.32) < 1e-9)
+        #expect(abs(scores(withoutAffinity)["ana", default: 0] - 14) < 1e-9)
     }
 }

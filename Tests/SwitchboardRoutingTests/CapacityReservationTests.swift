@@ -130,4 +130,62 @@ import Testing
         #expect(h.offeredTo(chat3) == "a")
         #expect(h.isWaiting(call))
     }
+
+    /// A reserved agent takes nothing else, not even a contact that names it as preferred agent:
+    /// that contact goes to another eligible agent.
+    @Test func reservedAgentIsNotOfferedContactsThatNameIt() throws {
+        var h = try Harness { $0.reserveCapacityAfter.voice = .seconds(5) }
+        try h.login("a")
+        let chat1 = try h.push(.chat)
+        try h.accept(chat1, "a")
+        let chat2 = try h.push(.chat)
+        try h.accept(chat2, "a")
+        let call = try h.push(.voice)
+        h.advance(seconds: 10)
+        try h.complete(chat1, "a")  // reserves the call
+        let named = try h.push(.chat, preferredAgent: "a")
+        #expect(h.isWaiting(named))
+        #expect(h.router.agent("a")?.load == 34)
+        try h.login("b")
+        #expect(h.offeredTo(call) == "b")
+        #expect(h.offeredTo(named) == "a")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+    }
+}
+
+@Suite struct LoginStatusTests {
+    /// An agent that logs in away is offered nothing, even with work waiting; it takes the work when
+    /// it becomes available.
+    @Test func loginAwayGetsNoOffer() throws {
+        var h = try Harness()
+        let c = try h.push()
+        try h.router.login(AgentProfile(id: "a", skills: ["general": 5], languages: ["en"]), as: .away, at: h.now, events: &h.events)
+        #expect(h.isWaiting(c))
+        #expect(h.router.agent("a")?.state == .away)
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+        try h.router.setStatus("a", to: .available, at: h.now, events: &h.events)
+        #expect(h.offeredTo(c) == "a")
+    }
+}
+
+@Suite struct RoutingPolicyValidationTests {
+    /// Durations that cannot be negative are refused, naming the key, before a router is made.
+    @Test func negativeDurationsAreRefusedWithTheirKey() throws {
+        var policy = RoutingPolicy()
+        policy.affinityWindow = .seconds(-1)
+        #expect(throws: SwitchboardError.self) { try Router(policy: policy) }
+        do {
+            _ = try Router(policy: policy)
+        } catch {
+            #expect(error.field == "affinity_window")
+        }
+        policy = RoutingPolicy()
+        policy.reserveCapacityAfter.voice = .seconds(-5)
+        do {
+            _ = try Router(policy: policy)
+            Issue.record("a negative reserve_capacity_after was accepted")
+        } catch {
+            #expect(error.field == "reserve_capacity_after.voice")
+        }
+    }
 }

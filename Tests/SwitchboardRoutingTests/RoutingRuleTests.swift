@@ -57,6 +57,22 @@ import Testing
         #expect(h.offeredTo(c) == "previous")
     }
 
+    /// An agent that is both named (preferred or last handler) and found by the index walk is
+    /// scored once: the explanation lists distinct agents, so a real third candidate is not pushed out.
+    @Test func explanationListsEachCandidateOnce() throws {
+        var h = try Harness()
+        try h.login("preferred", ["general": 3])
+        try h.login("previous", ["general": 4])
+        try h.login("expert", ["general": 10])
+        try h.login("other", ["general": 6])
+        h.clock.advance(seconds: 3600)
+        _ = try h.push(preferredAgent: "preferred", lastHandler: "previous", lastHandledAt: h.now - .minutes(30))
+        let offer = try #require(h.lastOffer)
+        let names = offer.explanation.candidates.map(\.agent)
+        #expect(Set(names).count == names.count)
+        #expect(names.count == TopCandidates.capacity)
+    }
+
     /// Affinity lapses after the window: the best agent by skill wins again.
     @Test func affinityLapsesAfterWindow() throws {
         var h = try Harness { $0.affinityWindow = .hours(1) }

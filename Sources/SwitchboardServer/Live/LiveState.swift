@@ -202,11 +202,9 @@ final class LiveState {
         let id = login.profile.id
         begin(now, withdrawn: .agentUnavailable, state: "login")
         defer { finish() }
-        try engine.login(login.profile, at: now, events: &events)
-        if login.initialStatus == .away {
-            stateChangeReason = "login_away"
-            try engine.setStatus(id, to: .away, at: now, events: &events)
-        }
+        if login.initialStatus == .away { stateChangeReason = "login_away" }
+        // Straight to away, so no offer is made in between.
+        try engine.login(login.profile, as: login.initialStatus == .away ? .away : .available, at: now, events: &events)
         if knownAgents.insert(id).inserted { agents.append(id) }
         var response = Switchboard_V1_LoginResponse()
         response.state = engine.agent(id)?.state.wire ?? .available

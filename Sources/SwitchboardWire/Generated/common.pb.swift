@@ -619,7 +619,7 @@ public nonisolated struct Switchboard_V1_SkillRequirementList: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The requirements. At most 16 entries.
+  /// The requirements. At most 8 entries (more is INVALID_ARGUMENT).
   public var skills: [Switchboard_V1_SkillRequirement] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -668,9 +668,18 @@ public nonisolated struct Switchboard_V1_RoutingExplanation: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The rule that picked the agent, as a short stable name: "preferred_agent" (the push asked for
-  /// this agent), "affinity" (the agent handled this case before), "best_score" (highest score among
-  /// qualified agents). New names may appear in later versions.
+  /// The rule that made the offer, as a short stable name (docs/routing.md explains each). New names
+  /// may appear in later versions: show an unknown one as it is.
+  ///   "best_score"           the contact arrived (or was transferred, updated or declined) and the
+  ///                          highest-scoring eligible idle agent took it; a preferred agent or the
+  ///                          case's last handler wins this way, through the score
+  ///   "best_waiting_contact" an agent freed capacity and took the first eligible contact in line
+  ///   "relaxed"              a relaxation step widened the contact's requirements and an idle agent
+  ///                          now fit
+  ///   "transfer_to_agent"    the contact was transferred to this agent by name
+  ///   "cooldown_ended"       the re-offer cooldown that kept the contact from this agent ended
+  ///   "reserved_capacity"    the agent had held its capacity back for this contact, which did not fit
+  ///                          its spare units, and enough units are now free
   public var rule: String = String()
 
   /// How many relaxation steps of the routing policy had been applied when the agent was chosen:
@@ -678,10 +687,12 @@ public nonisolated struct Switchboard_V1_RoutingExplanation: Sendable {
   /// levels, drops preferred skills or widens languages after the contact has waited long enough).
   public var relaxationStep: UInt32 = 0
 
-  /// What the applied relaxation steps did, in words; empty when relaxation_step is 0.
+  /// The applied relaxation steps in words ("the first 2 relaxation step(s) of the routing policy
+  /// applied"); empty when relaxation_step is 0. What each step does is in the routing policy.
   public var relaxation: String = String()
 
-  /// The best-scoring candidates considered, best first (at most 5), the chosen agent among them.
+  /// The best-scoring candidates considered, best first (at most 3); the chosen agent is first.
+  /// For "best_waiting_contact", "reserved_capacity" and "transfer_to_agent" only the chosen agent.
   public var topCandidates: [Switchboard_V1_CandidateScore] = []
 
   /// The decision in words, for people and logs. Not for parsing.
@@ -704,8 +715,8 @@ public nonisolated struct Switchboard_V1_CandidateScore: Sendable {
   /// The total score; higher is better. Only comparable within one decision.
   public var score: Double = 0
 
-  /// The parts of the score by name ("skill", "preferred_skills", "idle_time", "affinity",
-  /// "language"), so the total can be explained. Names may be added in later versions.
+  /// Reserved for the parts of the score by name. This server leaves it empty: the formula and its
+  /// weights are in docs/routing.md and the routing policy.
   public var components: Dictionary<String,Double> = [:]
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -45,20 +45,25 @@ public nonisolated struct Switchboard_V1_PushContactRequest: Sendable {
   /// empty. At most 4096 bytes.
   public var textPreview: String = String()
 
-  /// The customer's language as a BCP 47 tag ("es", "en-GB", "pt-BR"). Routing prefers agents
-  /// speaking it (matched on the primary subtag when no agent has the exact tag). Empty: the
-  /// policy's default language. At most 35 bytes.
+  /// The customer's language as a BCP 47 tag ("es", "en-GB", "pt-BR"). Routing offers the contact
+  /// only to agents whose Login lists this exact tag (compared byte for byte: "en-GB" is not "en"),
+  /// until a relaxation step of the routing policy widens it to the policy's language_fallbacks for
+  /// the tag. Empty: any agent. At most 35 bytes.
   public var language: String = String()
 
-  /// Priority 1 (lowest) to 10 (highest); higher priority overtakes waiting lower-priority contacts.
-  /// 0 means not set: the policy's default for the channel. More than 10 is INVALID_ARGUMENT.
+  /// Priority 1 (lowest) to 10 (highest): each level above 1 moves the contact ahead in line by the
+  /// routing policy's priority_credit (15 s by default). 0 means not set: priority 5. More than 10
+  /// is INVALID_ARGUMENT.
   public var priority: UInt32 = 0
 
   /// Skills an agent must have (at the given minimum levels) to be offered the contact. The routing
-  /// policy may relax them after the contact has waited long enough. At most 16 entries.
+  /// policy may lower the levels after the contact has waited long enough. At most 8 entries (more
+  /// is INVALID_ARGUMENT).
   public var requiredSkills: [Switchboard_V1_SkillRequirement] = []
 
-  /// Skills that make an agent a better match without being required. At most 16 entries.
+  /// Skills that make an agent a better match. Under the default routing policy they are also
+  /// required at first, until a relaxation step drops them (after 15 s); a policy with no such step
+  /// only scores them. At most 8 entries (more is INVALID_ARGUMENT).
   public var preferredSkills: [Switchboard_V1_SkillRequirement] = []
 
   /// A free-form topic for reporting and routing rules ("billing/refund"). May be empty. At most 128 bytes.
@@ -90,8 +95,10 @@ public nonisolated struct Switchboard_V1_PushContactRequest: Sendable {
   public var metadata: Dictionary<String,String> = [:]
 
   /// An agent the contact should go to first (the customer asked for someone, or a callback booked
-  /// with an agent). The contact is offered to that agent while it is available and qualified, and
-  /// routed normally otherwise. Empty: none.
+  /// with an agent). The agent gets a large bonus in the routing score (preferred_agent, 30 by
+  /// default), so it is offered the contact when it is available, qualified and has room; otherwise
+  /// the contact is routed normally, at once (it does not wait for that agent). An agent that has
+  /// never logged in is ignored. Empty: none.
   public var preferredAgentID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -126,13 +133,13 @@ public nonisolated struct Switchboard_V1_PushContactResponse: Sendable {
   /// Clears the value of `threading`. Subsequent reads from it will return its default value.
   public mutating func clearThreading() {self._threading = nil}
 
-  /// The contact's place in the queue among the contacts that the same agents could take, 1 = next.
-  /// 0 when the contact was offered to an agent at once.
+  /// The contact's place in line among waiting contacts with the same effective requirements
+  /// (channel, skills and levels, languages), 1 = next. 0 when the contact was offered at once.
   public var queuePosition: UInt32 = 0
 
-  /// The service's estimate of the time until an agent accepts the contact, in microseconds, from the
-  /// recent answer rate of agents who could take it. 0 when offered at once; -1 when there is no
-  /// basis for an estimate (no qualified agent logged in).
+  /// The service's estimate of the time until the contact is offered, in microseconds: its position
+  /// times the smoothed gap between recent offers from that same line. 0 when offered at once; -1
+  /// when there is no basis for an estimate (fewer than two contacts have left that line so far).
   public var estimatedWaitMicros: Int64 = 0
 
   /// True when this answer repeats an earlier push: the same `idempotency_key`, or an email whose

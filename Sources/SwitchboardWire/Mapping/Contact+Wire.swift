@@ -106,9 +106,9 @@ extension SkillRequirement {
         return out
     }
 
-    /// A list of requirements (`required_skills`, `preferred_skills`), at most 16 entries, each skill once.
+    /// A list of requirements (`required_skills`, `preferred_skills`), at most 8 entries (the router's limit), each skill once.
     public static func list(wire: [Switchboard_V1_SkillRequirement], field: String) throws(SwitchboardError) -> [SkillRequirement] {
-        try WireValidation.checkCount(wire.count, max: 16, field: field)
+        try WireValidation.checkCount(wire.count, max: 8, field: field)
         var out: [SkillRequirement] = []
         out.reserveCapacity(wire.count)
         for (i, w) in wire.enumerated() {

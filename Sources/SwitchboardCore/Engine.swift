@@ -194,7 +194,8 @@ public struct Engine: Sendable {
         var request = RoutingRequest(
             contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
             priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
-        try router.validate(request)
+        // `validate` itself would first copy the whole router to the stack (see `validateInPlace`).
+        try router.validateInPlace(request)
         let input = ThreadingInput(
             channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
             caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,

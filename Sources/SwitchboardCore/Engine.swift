@@ -122,16 +122,35 @@ public struct Engine: Sendable {
         var answered: Bool
     }
 
-    /// Contacts not yet completed or ended.
-    var live: [ContactID: LiveContact] = [:]
+    /// Contacts not yet completed or ended, by `ContactID.rawValue`. Looked up several times per
+    /// contact (push, queue, assign, complete), so not a SipHash dictionary: ids come from
+    /// `nextContact` and most live ones are recent, which `SequentialIDMap` keeps in a ring.
+    var live = SequentialIDMap<LiveContact>()
     var nextContact: UInt64 = 1
     var scratch: [RoutingEvent] = []
+    /// The kinds of event appended to the caller's buffer; the others are not built at all. The
+    /// engine's decisions, case history and KPIs do not depend on it.
+    public let publishing: EngineEventKinds
+    /// Every offer is accepted by its agent as soon as it is made (see `init`).
+    public let acceptsOffersAtOnce: Bool
 
-    /// - Parameter trackKPIs: feed the KPI tracker from events (the live server does; a simulator
-    ///   that measures for itself may switch it off to save a hash lookup per contact).
-    public init(policy: Policy = Policy(), trackKPIs: Bool = true) throws(SwitchboardError) {
+    /// - Parameters:
+    ///   - trackKPIs: feed the KPI tracker from events (the live server does; a simulator that
+    ///     measures for itself may switch it off to save a hash lookup per contact).
+    ///   - publishing: the events the caller reads. The live server publishes and persists all of
+    ///     them; the simulator reads four kinds and saves building (and destroying) the rest, e.g.
+    ///     a copy of the threading decision for every contact.
+    ///   - acceptsOffersAtOnce: agents accept every offer the moment it is made, as the simulator's
+    ///     agents do. The same `Router.accept` runs, right after the operation that made the offer,
+    ///     as if the caller had called `accept` on reading the `contactOffered` event; it saves the
+    ///     caller a round trip per contact. The live server leaves it off: its agents decide.
+    public init(
+        policy: Policy = Policy(), trackKPIs: Bool = true, publishing: EngineEventKinds = .all, acceptsOffersAtOnce: Bool = false
+    ) throws(SwitchboardError) {
         try policy.validate()
         self.policy = policy
+        self.publishing = publishing
+        self.acceptsOffersAtOnce = acceptsOffersAtOnce
         self.directory = CaseDirectory(policy: policy.threading)
         self.router = try Router(policy: policy.routing)
         if trackKPIs {
@@ -149,6 +168,22 @@ public struct Engine: Sendable {
         live.reserveCapacity(contacts)
     }
 
+    /// Also sizes the case directory for the whole run: `customers` customers (an anonymous
+    /// contact is a customer of its own), `identifiers` known identifiers, and `totalContacts`
+    /// contacts over the engine's life (the case history keeps every one), of which `emailShare`
+    /// carry a Message-ID. A simulation of millions of contacts then does not copy those tables on
+    /// every doubling. Over-estimating costs address space, and memory only where it is touched.
+    public mutating func reserveCapacity(
+        contacts: Int, agents: Int, customers: Int, identifiers: Int, totalContacts: Int, emailShare: Double = 0.5
+    ) {
+        reserveCapacity(contacts: contacts, agents: agents)
+        directory.reserveCapacity(customers: customers, contacts: totalContacts, identifiersPerCustomer: 0, emailShare: emailShare)
+        if identifiers > 0 {
+            // Arrays never shrink on reserve, so this only sizes the identifier index.
+            directory.reserveCapacity(customers: identifiers, contacts: totalContacts, identifiersPerCustomer: 1, emailShare: emailShare)
+        }
+    }
+
     // MARK: - Contacts
 
     /// Threads and routes a new contact. A duplicate delivery returns the original contact and
@@ -156,10 +191,11 @@ public struct Engine: Sendable {
     public mutating func pushContact(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> PushReceipt {
         let id = ContactID(nextContact)
         let arrivedAt = new.arrivedAt ?? now
-        let request = RoutingRequest(
+        var request = RoutingRequest(
             contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
             priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
-        try router.validate(request)
+        // `validate` itself would first copy the whole router to the stack (see `validateInPlace`).
+        try router.validateInPlace(request)
         let input = ThreadingInput(
             channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
             caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
@@ -173,28 +209,29 @@ public struct Engine: Sendable {
             decision = d
         }
         nextContact += 1
-        for m in decision.merges { events.append(.customersMerged(m)) }
-        if decision.isNewCase {
-            events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
-        } else if decision.reopened {
-            events.append(.caseReopened(decision.caseID, contact: id, at: now))
+        if publishing.contains(.threading) {
+            for m in decision.merges { events.append(.customersMerged(m)) }
+            if decision.isNewCase {
+                events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
+            } else if decision.reopened {
+                events.append(.caseReopened(decision.caseID, contact: id, at: now))
+            }
+            events.append(.caseThreaded(decision))
         }
-        events.append(.caseThreaded(decision))
-        live[id] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
+        live[id.rawValue] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
         kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
 
-        var routed = request
         if !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
-            routed.lastHandler = last.agent
-            routed.lastHandledAt = last.at
+            request.lastHandler = last.agent
+            request.lastHandledAt = last.at
         }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         do {
-            try router.enqueue(routed, at: now, events: &scratch)
+            try router.enqueue(request, at: now, events: &scratch)
         } catch {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.
-            live[id] = nil
+            live.removeValue(forKey: id.rawValue)
             _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now)
             throw error
         }
@@ -208,25 +245,29 @@ public struct Engine: Sendable {
 
     /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.
     public mutating func updateContact(_ contact: ContactID, _ change: ContactUpdate, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.update(contact, change, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// The contact left before an agent took it: abandoned by the customer, or solved by self-service.
     public mutating func endContact(_ contact: ContactID, reason: EndReason, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact] else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
-        scratch.removeAll(keepingCapacity: true)
+        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
+        clearScratch()
         try router.remove(contact, at: now, events: &scratch)
-        live[contact] = nil
+        live.removeValue(forKey: contact.rawValue)
         let waited = now - info.arrivedAt
         switch reason {
         case .abandoned:
-            events.append(.contactAbandoned(contact, case: info.caseID, channel: info.channel, waited: waited, at: now))
+            if publishing.contains(.ended) {
+                events.append(.contactAbandoned(contact, case: info.caseID, channel: info.channel, waited: waited, at: now))
+            }
             kpis?.record(.abandoned(contact: contact, channel: info.channel, wait: waited, at: now))
             _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .abandoned, at: now)
         case .selfServed:
-            events.append(.contactSelfServed(contact, case: info.caseID, channel: info.channel, at: now))
+            if publishing.contains(.ended) {
+                events.append(.contactSelfServed(contact, case: info.caseID, channel: info.channel, at: now))
+            }
             kpis?.record(.selfServed(contact: contact, case: info.caseID, channel: info.channel, at: now))
             _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .selfServed, at: now)
         }
@@ -237,35 +278,35 @@ public struct Engine: Sendable {
 
     /// Logs an agent in (or refreshes its profile), available (it takes waiting work at once) or away.
     public mutating func login(_ profile: AgentProfile, as status: AgentStatus = .available, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.login(profile, as: status, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// Available, away, or offline (= logout).
     public mutating func setStatus(_ agent: AgentID, to status: AgentStatus, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.setStatus(agent, to: status, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// Logs out: open offers go back in line at their place; accepted work stays with the agent.
     public mutating func logout(_ agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.logout(agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// The agent takes its offer. The case history records it as the handler (which feeds affinity).
     public mutating func accept(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.accept(contact, by: agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
 
     /// The agent turns the offer down; the contact returns to its place, not to this agent for a while.
     public mutating func decline(_ contact: ContactID, by agent: AgentID, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.decline(contact, by: agent, at: now, events: &scratch)
         publish(at: now, events: &events)
     }
@@ -273,12 +314,14 @@ public struct Engine: Sendable {
     /// The agent finished: the outcome goes into the case history (resolved closes the case), the
     /// agent wraps up, then takes more work.
     public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
         if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
-        scratch.removeAll(keepingCapacity: true)
+        clearScratch()
         try router.complete(contact, by: agent, wrapUp: completion.wrapUp, at: now, events: &scratch)
-        live[contact] = nil
-        events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
+        live.removeValue(forKey: contact.rawValue)
+        if publishing.contains(.completed) {
+            events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
+        }
         _ = try? directory.recordOutcome(contact: contact, case: info.caseID, resolved: completion.resolved, disposition: completion.disposition, at: now)
         if kpis != nil {
             kpis?.record(.completed(
@@ -291,10 +334,12 @@ public struct Engine: Sendable {
 
     /// Hands an accepted contact to other skills or a named agent. It keeps its case and its place in line.
     public mutating func transfer(_ contact: ContactID, from agent: AgentID, to target: TransferTarget, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact] else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
-        scratch.removeAll(keepingCapacity: true)
+        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
+        clearScratch()
         try router.transfer(contact, from: agent, to: target, at: now, events: &scratch)
-        events.append(.contactTransferred(contact, from: agent, case: info.caseID, at: now))
+        if publishing.contains(.transfers) {
+            events.append(.contactTransferred(contact, from: agent, case: info.caseID, at: now))
+        }
         publish(at: now, events: &events)
     }
 
@@ -309,7 +354,7 @@ public struct Engine: Sendable {
     /// Runs everything due by `now`, each at its own deadline, in order.
     public mutating func advance(to now: Instant, events: inout [EngineEvent]) {
         while let due = router.nextDeadline, due <= now {
-            scratch.removeAll(keepingCapacity: true)
+            clearScratch()
             router.advance(to: due, events: &scratch)
             publish(at: due, events: &events)
         }
@@ -318,7 +363,7 @@ public struct Engine: Sendable {
     // MARK: - Queries
 
     /// The case a live (not yet completed or ended) contact is on.
-    public func caseOf(_ contact: ContactID) -> CaseID? { live[contact]?.caseID }
+    public func caseOf(_ contact: ContactID) -> CaseID? { live[contact.rawValue]?.caseID }
 
     /// The case's contacts across channels, oldest first: channel, time, subject, handler, outcome.
     public func caseHistory(_ caseID: CaseID) -> [HistoryEntry] { directory.history(of: caseID) }
@@ -350,32 +395,60 @@ public struct Engine: Sendable {
 
     // MARK: - Routing events → engine events
 
+    /// Empties the router's event buffer, keeping its storage (most calls find it empty already).
+    @inline(__always)
+    mutating func clearScratch() {
+        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+    }
+
     /// Turns the router's events into engine events, recording handlers and KPIs on the way.
+    /// With `acceptsOffersAtOnce`, each offer is accepted here and the acceptance's own events
+    /// join the end of `scratch`, so they are turned in the same pass.
     mutating func publish(at now: Instant, events: inout [EngineEvent]) {
-        for e in scratch {
-            switch e {
+        let kinds = publishing
+        var i = 0
+        while i < scratch.count {
+            // Switching on the element itself binds only the payload each case needs, rather
+            // than copying the whole (large) enum first.
+            let index = i
+            i += 1
+            switch scratch[index] {
             case .queued(let c, let channel, _):
-                if let info = live[c] { events.append(.contactQueued(c, case: info.caseID, channel: channel, at: now)) }
-            case .offered(let offer):
-                if let info = live[offer.contact] { events.append(.contactOffered(offer, case: info.caseID, at: now)) }
-            case .offerDeclined(let c, let agent):
-                events.append(.offerDeclined(c, agent: agent, at: now))
-            case .offerExpired(let c, let agent):
-                events.append(.offerExpired(c, agent: agent, at: now))
-            case .assigned(let c, let agent, let channel, let waited):
-                guard var info = live[c] else { continue }
-                info.acceptedAt = now
-                if !info.answered {
-                    info.answered = true
-                    kpis?.record(.answered(contact: c, channel: channel, wait: waited, at: now))
+                if kinds.contains(.queued), let info = live[c.rawValue] {
+                    events.append(.contactQueued(c, case: info.caseID, channel: channel, at: now))
                 }
-                live[c] = info
-                _ = try? directory.recordHandled(contact: c, case: info.caseID, agent: agent, at: now)
-                events.append(.contactAssigned(c, agent: agent, case: info.caseID, channel: channel, waited: waited, at: now))
+            case .offered(let offer):
+                if kinds.contains(.offers), let info = live[offer.contact.rawValue] {
+                    events.append(.contactOffered(offer, case: info.caseID, at: now))
+                }
+                if acceptsOffersAtOnce {
+                    do {
+                        try router.accept(offer.contact, by: offer.agent, at: now, events: &scratch)
+                    } catch {
+                        // The router made this offer a moment ago; refusing it is our bug.
+                        assertionFailure("the router refused the offer it just made: \(error)")
+                    }
+                }
+            case .offerDeclined(let c, let agent):
+                if kinds.contains(.offers) { events.append(.offerDeclined(c, agent: agent, at: now)) }
+            case .offerExpired(let c, let agent):
+                if kinds.contains(.offers) { events.append(.offerExpired(c, agent: agent, at: now)) }
+            case .assigned(let c, let agent, let channel, let waited):
+                let firstAnswer = live.modify(c.rawValue) { (info: inout LiveContact) -> (caseID: CaseID, first: Bool) in
+                    info.acceptedAt = now
+                    defer { info.answered = true }
+                    return (info.caseID, !info.answered)
+                }
+                guard let (caseID, first) = firstAnswer else { continue }
+                if first { kpis?.record(.answered(contact: c, channel: channel, wait: waited, at: now)) }
+                _ = try? directory.recordHandled(contact: c, case: caseID, agent: agent, at: now)
+                if kinds.contains(.assigned) {
+                    events.append(.contactAssigned(c, agent: agent, case: caseID, channel: channel, waited: waited, at: now))
+                }
             case .relaxed(let c, let step):
-                events.append(.contactRelaxed(c, step: step, at: now))
+                if kinds.contains(.relaxed) { events.append(.contactRelaxed(c, step: step, at: now)) }
             case .agentStateChanged(let agent, let from, let to):
-                events.append(.agentStateChanged(agent, from: from, to: to, at: now))
+                if kinds.contains(.agentStates) { events.append(.agentStateChanged(agent, from: from, to: to, at: now)) }
                 if kpis != nil {
                     let staffed = to == .available || to == .wrapUp
                     let wasStaffed = from == .available || from == .wrapUp

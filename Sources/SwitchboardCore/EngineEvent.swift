@@ -33,6 +33,21 @@ public enum EngineEvent: Hashable, Sendable {
     case contactCompleted(ContactID, agent: AgentID, case: CaseID, channel: Channel, resolved: Bool, at: Instant)
     case agentStateChanged(AgentID, from: AgentState, to: AgentState, at: Instant)
 
+    /// The kind `Engine.publishing` filters this event by.
+    public var kind: EngineEventKinds {
+        switch self {
+        case .caseThreaded, .caseOpened, .caseReopened, .customersMerged: .threading
+        case .contactQueued: .queued
+        case .contactOffered, .offerDeclined, .offerExpired: .offers
+        case .contactAssigned: .assigned
+        case .contactRelaxed: .relaxed
+        case .contactTransferred: .transfers
+        case .contactAbandoned, .contactSelfServed: .ended
+        case .contactCompleted: .completed
+        case .agentStateChanged: .agentStates
+        }
+    }
+
     /// When it happened.
     public var at: Instant {
         switch self {
@@ -46,4 +61,35 @@ public enum EngineEvent: Hashable, Sendable {
             at
         }
     }
+}
+
+/// Which kinds of `EngineEvent` an engine appends to the caller's buffer (`Engine.publishing`).
+/// A filter on the output only: every decision, the case history and the KPIs are the same
+/// whatever it holds.
+public struct EngineEventKinds: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// `caseThreaded`, `caseOpened`, `caseReopened`, `customersMerged`.
+    public static let threading = EngineEventKinds(rawValue: 1 << 0)
+    /// `contactQueued`.
+    public static let queued = EngineEventKinds(rawValue: 1 << 1)
+    /// `contactOffered`, `offerDeclined`, `offerExpired`.
+    public static let offers = EngineEventKinds(rawValue: 1 << 2)
+    /// `contactAssigned`.
+    public static let assigned = EngineEventKinds(rawValue: 1 << 3)
+    /// `contactRelaxed`.
+    public static let relaxed = EngineEventKinds(rawValue: 1 << 4)
+    /// `contactTransferred`.
+    public static let transfers = EngineEventKinds(rawValue: 1 << 5)
+    /// `contactAbandoned`, `contactSelfServed`.
+    public static let ended = EngineEventKinds(rawValue: 1 << 6)
+    /// `contactCompleted`.
+    public static let completed = EngineEventKinds(rawValue: 1 << 7)
+    /// `agentStateChanged`.
+    public static let agentStates = EngineEventKinds(rawValue: 1 << 8)
+
+    public static let all: EngineEventKinds = [
+        .threading, .queued, .offers, .assigned, .relaxed, .transfers, .ended, .completed, .agentStates,
+    ]
 }

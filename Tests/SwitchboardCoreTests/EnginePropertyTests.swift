@@ -22,11 +22,11 @@ struct EngineRun {
         AgentProfile(id: "c", skills: ["billing": 2], languages: ["es"]),
     ]
 
-    init() throws {
+    init(publishing: EngineEventKinds = .all) throws {
         var policy = Policy()
         policy.routing.languageFallbacks = ["es": ["en"]]
         policy.routing.reofferCooldown = .seconds(10)
-        engine = try Engine(policy: policy)
+        engine = try Engine(policy: policy, publishing: publishing)
     }
 
     mutating func step(_ v: Int) {
@@ -139,6 +139,32 @@ struct EngineRun {
                     second.step(v)
                 }
                 #expect(first.log == second.log)
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+
+    /// Publishing fewer kinds of event changes nothing but the events: the kept events, the
+    /// decisions, the case history and the KPIs are the same as with every kind published.
+    @Test func publishingFewerEventsChangesNoDecision() async {
+        let kinds: EngineEventKinds = [.queued, .offers, .assigned, .ended]
+        await propertyCheck(count: 40, input: Gen.int(in: 0...Int.max).array(of: 1...120)) { ops in
+            do {
+                var everything = try EngineRun()
+                var some = try EngineRun(publishing: kinds)
+                for v in ops {
+                    everything.step(v)
+                    some.step(v)
+                }
+                #expect(everything.log.filter { kinds.contains($0.kind) } == some.log)
+                #expect(everything.engine.stats(at: everything.now) == some.engine.stats(at: some.now))
+                for c in everything.pushed {
+                    #expect(everything.engine.phase(of: c) == some.engine.phase(of: c))
+                    if let k = everything.engine.caseOf(c) {
+                        #expect(everything.engine.caseHistory(k) == some.engine.caseHistory(k))
+                    }
+                }
             } catch {
                 Issue.record("setup failed: \(error)")
             }

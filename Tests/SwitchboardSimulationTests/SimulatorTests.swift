@@ -206,6 +206,48 @@ import Testing
     }
 }
 
+@Suite struct EngineAcceptanceTests {
+    /// The engine accepting each offer as it makes it (the simulator's fast path) gives the same
+    /// run, to the last count, as the simulator accepting on reading each `contactOffered` event:
+    /// with repeat customers, abandonment, wrap-up and a roster that shrinks and grows.
+    @Test func acceptingInTheEngineChangesNothing() throws {
+        let s = try Scenario.load(yaml: """
+            seed: 12
+            replications: 2
+            warm_up: 10m
+            interval: 15m
+            duration: 2h
+            mix: {languages: {en: 0.7, de: 0.3}, skills: {billing: 2, tech: 1}}
+            channels:
+              voice:
+                arrivals: {per_hour: 150, surges: [{kind: spike, at: "00:30", duration: 15m, multiplier: 2}]}
+                handle_time: {distribution: lognormal, mean: 200, sd: 100}
+                patience: {distribution: exponential, mean: 60}
+              chat:
+                arrivals: {per_hour: 120}
+                handle_time: {distribution: exponential, mean: 300}
+                patience: {distribution: exponential, mean: 200}
+            repeat_contacts: {after_abandoned: 40%, after_answered: 10%, delay: {distribution: uniform, min: 5m, max: 30m}}
+            agents:
+              - {group: a, staffing: [6, 3, 8, 5, 7, 2, 6, 6], languages: [en], skills: {billing: 6, tech: 3}}
+              - {group: b, staffing: [3, 5, 2, 4, 4, 6, 3, 3], capacity: 100, languages: [en, de], skills: {tech: 8, billing: 2}}
+            """)
+        let fast = try Simulator(scenario: s)
+        var plain = try Simulator(scenario: s)
+        plain.engineAcceptsOffers = false
+        let a = try fast.run()
+        let b = try plain.run()
+        for r in 0..<2 {
+            #expect(a.results[r].cells == b.results[r].cells)
+            #expect(a.results[r].busyUnitSeconds == b.results[r].busyUnitSeconds)
+            #expect(a.results[r].capacityUnitSeconds == b.results[r].capacityUnitSeconds)
+            #expect(a.results[r].contacts == b.results[r].contacts)
+        }
+        #expect(a.results[0].total(channel: 0).abandoned > 0)
+        #expect(a.results[0].total(channel: 0).repeats > 0)
+    }
+}
+
 @Suite struct RosterTests {
     /// When the roster shrinks, busy agents finish their contact (and wrap-up) before logging out,
     /// and take nothing new meanwhile; the engine ends the run with exactly the rostered agents on.

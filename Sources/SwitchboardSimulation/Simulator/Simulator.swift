@@ -14,6 +14,10 @@ import SwitchboardThreading
 public struct Simulator: Sendable {
     public let scenario: Scenario
     public let policy: Policy
+    /// The engine accepts each offer for the agent (`Engine.acceptsOffersAtOnce`). Off, the
+    /// replication accepts on reading `contactOffered`, as a live agent would; the tests check
+    /// both give the same run.
+    var engineAcceptsOffers = true
 
     /// - Parameter policy: the engine policy (the scenario's `policy:` keys decoded by the caller,
     ///   e.g. with SwitchboardConfig's strict decoder), or the defaults.
@@ -103,6 +107,8 @@ struct Replication {
         let cost: Int
         let wrapUpMicros: Int64
         let hasSurges: Bool
+        /// `load.ratePerHour`, kept apart so the arrival process reads it without copying `load`.
+        let rates: [Double]
 
         init(load: ChannelLoad, channel: Channel, skills: WeightedChoice<[SkillRequirement]>?,
              languages: WeightedChoice<String>?, priorities: WeightedChoice<Int>?, topics: WeightedChoice<String>?,
@@ -120,6 +126,7 @@ struct Replication {
             self.cost = cost
             self.wrapUpMicros = wrapUpMicros
             self.hasSurges = hasSurges
+            self.rates = load.ratePerHour
         }
     }
 
@@ -128,10 +135,17 @@ struct Replication {
     var engine: Engine
     var rng: SplitMix64
     var queue = EventQueue(reserve: 4096)
+    /// Each channel's next Poisson arrival, stamped by `queue` but kept out of the heap: one is
+    /// taken and the next drawn for every contact, and a compare against a handful of channels is
+    /// cheaper than a heap push and pop.
+    var arrivalsAhead: [SimEvent?] = []
     var events: [EngineEvent] = []
+    /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
+    /// (building and destroying a whole `NewContact` each time costs a dozen reference counts).
+    var pending = NewContact(channel: .voice)
     var records: [ContactRecord] = []
     var agents: [AgentRecord] = []
-    var agentIndex: [AgentID: Int32] = [:]
+    var agentIndex = AgentLookup()
     var groupAgents: [[Int32]]
     var customers: [CustomerRecord] = []
     let plans: [ChannelPlan]
@@ -154,14 +168,20 @@ struct Replication {
     var timerAt: Int64?
     var eventCount = 0
 
-    var cells: [[CellCounts]]
+    /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`
+    /// (one uniqueness check per update instead of two).
+    var cells: [CellCounts]
     var busyUnitSeconds: [Double]
     var capacityUnitSeconds: [Double]
 
     init(simulator: Simulator, index: Int, staffing: [[Int]], intervals: Int) throws(SwitchboardError) {
         scenario = simulator.scenario
         policy = simulator.policy
-        engine = try Engine(policy: simulator.policy, trackKPIs: false)
+        // The simulator measures for itself and reads only these events (see `processEngineEvents`);
+        // its agents accept every offer at once, which the engine does for them in the same pass.
+        engine = try Engine(policy: simulator.policy, trackKPIs: false,
+                            publishing: simulator.engineAcceptsOffers ? [.queued, .assigned, .ended] : [.queued, .offers, .assigned, .ended],
+                            acceptsOffersAtOnce: simulator.engineAcceptsOffers)
         rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
         guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
             throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
@@ -211,18 +231,39 @@ struct Replication {
         }
         groupAgents = Array(repeating: [], count: scenario.groups.count)
         waiting = Array(repeating: 0, count: scenario.channels.count)
-        cells = Array(repeating: Array(repeating: CellCounts(), count: intervals), count: scenario.channels.count)
+        cells = Array(repeating: CellCounts(), count: intervals * scenario.channels.count)
         busyUnitSeconds = Array(repeating: 0, count: intervals)
         capacityUnitSeconds = Array(repeating: 0, count: intervals)
         events.reserveCapacity(64)
-        // Reserve the contact table for the expected arrivals (+10%), so a million-contact run does
-        // not copy it on every doubling.
+        // Reserve the tables that grow with the run for the expected arrivals (+10%), here and in
+        // the engine, so a million-contact run does not copy them on every doubling (and fault in
+        // twice the memory it keeps).
         var expected = 0.0
         for load in scenario.channels {
-            let perHour = load.ratePerHour.prefix(intervals).reduce(0, +) / Double(max(1, min(intervals, load.ratePerHour.count)))
+            let rates = load.ratePerHour.prefix(intervals)
+            let perHour = rates.reduce(0, +) / Double(max(1, rates.count))
             expected += perHour * (Double(horizonEnd) / 3_600_000_000)
         }
-        records.reserveCapacity(min(50_000_000, Int(expected * 1.1) + 1024))
+        let expectedContacts = min(50_000_000, Int(expected * 1.1) + 1024)
+        records.reserveCapacity(expectedContacts)
+        let repeatShare = scenario.repeats.map { max($0.shareAfterAbandoned, $0.shareAfterAnswered) } ?? 0
+        let knownCustomers = Int(Double(expectedContacts) * repeatShare)
+        customers.reserveCapacity(knownCustomers)
+        // Contacts in flight: as many as the roster can hold at once at the cheapest channel's cost,
+        // twice over for those waiting. Only a first size: the engine's live tables grow when it is
+        // short, and a table much larger than the work spreads it over cold cache lines.
+        let cheapest = max(1, plans.map(\.cost).min() ?? 100)
+        var rosterPeak = 0
+        var inService = 0
+        for g in staffing.indices {
+            let most = staffing[g].prefix(intervals).max() ?? 0
+            rosterPeak += most
+            inService += most * (scenario.groups[g].capacity / cheapest + 1)
+        }
+        agents.reserveCapacity(rosterPeak)
+        engine.reserveCapacity(
+            contacts: min(expectedContacts, 2 * inService + 256), agents: rosterPeak,
+            customers: expectedContacts, identifiers: knownCustomers, totalContacts: expectedContacts, emailShare: 0)
     }
 
     // MARK: The loop
@@ -234,13 +275,14 @@ struct Replication {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
         queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
+        arrivalsAhead = Array(repeating: nil, count: plans.count)
         for c in plans.indices {
-            if let t = nextArrival(channel: c, from: 0) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+            if let t = nextArrival(channel: c, from: 0) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
         }
         try processEngineEvents(at: 0)
         scheduleEngineTimer(now: 0)
 
-        while let e = queue.pop() {
+        while let e = nextEvent() {
             if e.time > drainEnd { break }
             if e.time >= horizonEnd && inSystem == 0 && e.kind != .boundary { break }
             eventCount += 1
@@ -250,7 +292,7 @@ struct Replication {
             case .arrival:
                 let c = Int(e.a)
                 try arrive(channel: c, customer: -1, at: e.time)
-                if let t = nextArrival(channel: c, from: e.time) { queue.push(time: t, kind: .arrival, a: Int32(c)) }
+                if let t = nextArrival(channel: c, from: e.time) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
             case .repeatArrival:
                 try arrive(channel: Int(e.b), customer: e.a, at: e.time)
             case .patience:
@@ -275,7 +317,7 @@ struct Replication {
                 let i = Int(e.a)
                 if i < intervals {
                     currentInterval = Int32(i)
-                    for c in waiting.indices { cells[c][i].maxQueue = waiting[c] }
+                    for c in waiting.indices { cells[c * intervals + i].maxQueue = waiting[c] }
                     try applyStaffing(interval: i, at: e.time)
                 } else {
                     currentInterval = -1
@@ -290,11 +332,29 @@ struct Replication {
         }
         // Whatever still waits did not get an answer in time.
         for r in records where r.state == .waiting && r.interval >= 0 {
-            cells[Int(r.channel)][Int(r.interval)].unfinished += 1
+            cells[Int(r.channel) * intervals + Int(r.interval)].unfinished += 1
         }
-        return ReplicationResult(cells: cells, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
+        let perChannel = plans.indices.map { c in Array(cells[(c * intervals)..<((c + 1) * intervals)]) }
+        return ReplicationResult(cells: perChannel, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
                                  staffing: staffing.map { Array($0.prefix(intervals)) }, contacts: records.count,
                                  events: eventCount)
+    }
+
+    /// The earliest of the heap's top and the channels' next arrivals, in (time, seq) order.
+    @inline(__always)
+    mutating func nextEvent() -> SimEvent? {
+        var best = -1
+        var earliest: SimEvent?
+        for c in arrivalsAhead.indices {
+            guard let a = arrivalsAhead[c] else { continue }
+            if let e = earliest, !(a < e) { continue }
+            earliest = a
+            best = c
+        }
+        guard let arrival = earliest else { return queue.pop() }
+        if let top = queue.top, top < arrival { return queue.pop() }
+        arrivalsAhead[best] = nil
+        return arrival
     }
 
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
@@ -331,8 +391,15 @@ struct Replication {
             } else {
                 segmentEnd = min(horizonEnd, warmUpMicros + (offset / intervalMicros + 1) * intervalMicros)
             }
-            let lambdaMax = plan.load.maxRate(from: Span(microseconds: offset), to: Span(microseconds: segmentEnd - warmUpMicros),
+            let lambdaMax: Double
+            if plan.hasSurges {
+                lambdaMax = plan.load.maxRate(from: Span(microseconds: offset), to: Span(microseconds: segmentEnd - warmUpMicros),
                                               interval: scenario.interval)
+            } else {
+                // `ChannelLoad.maxRate` without surges: the interval's base rate (the first in the warm-up).
+                let rates = plan.rates
+                lambdaMax = rates.isEmpty ? 0 : offset < 0 ? rates[0] : rates[min(Int(offset / intervalMicros), rates.count - 1)]
+            }
             if lambdaMax <= 0 {
                 t = segmentEnd
                 continue
@@ -379,14 +446,18 @@ struct Replication {
         records.append(ContactRecord(arrival: t, interval: interval, customer: customer, agent: -1, channel: UInt8(c),
                                      state: .waiting, delayed: false, repeatDraw: draw))
         if interval >= 0 {
-            cells[c][Int(interval)].offered += 1
-            if existing >= 0 { cells[c][Int(interval)].repeats += 1 }
+            let cell = c * intervals + Int(interval)
+            cells[cell].offered += 1
+            if existing >= 0 { cells[cell].repeats += 1 }
         }
         inSystem += 1
-        let contact = NewContact(
-            channel: plan.channel, identifiers: identifiers, topic: topic, language: language,
-            priority: plan.priorities?.draw(&rng) ?? 5, required: plan.skills?.draw(&rng) ?? [])
-        let receipt = try engine.pushContact(contact, at: now, events: &events)
+        pending.channel = plan.channel
+        pending.identifiers = identifiers
+        pending.topic = topic
+        pending.language = language
+        pending.priority = plan.priorities?.draw(&rng) ?? 5
+        pending.required = plan.skills?.draw(&rng) ?? []
+        let receipt = try engine.pushContact(pending, at: now, events: &events)
         guard receipt.contact.rawValue == UInt64(slot + 1) else {
             throw SwitchboardError(.internal, "the engine numbered contact \(slot + 1) as \(receipt.contact); the simulator expects dense ids from 1")
         }
@@ -421,7 +492,8 @@ struct Replication {
         try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
                             at: Instant(microseconds: t), events: &events)
         if plan.wrapUpMicros > 0 {
-            queue.push(time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
+            // A constant delay per channel: due in the order scheduled, so a FIFO lane, not the heap.
+            queue.pushInOrder(lane: Int(rec.channel), time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
             agents[agent].wrappingUp += 1
         } else {
             busyUnits -= plan.cost
@@ -499,36 +571,39 @@ struct Replication {
                                    languages: spec.languages, capacity: spec.capacity)
         let index = Int32(agents.count)
         agents.append(AgentRecord(id: id, profile: profile, group: Int32(g)))
-        agentIndex[id] = index
+        agentIndex.insert(id, index, agents: agents)
         groupAgents[g].append(index)
     }
 
     // MARK: Engine events
 
     /// Plays the agents' and the statistics' side of everything the engine just did. Offers are
-    /// accepted at once (the accept's own events join the same buffer and are handled in turn).
+    /// accepted at once, by the engine (`acceptsOffersAtOnce`), so this sees the assignments.
     mutating func processEngineEvents(at t: Int64) throws(SwitchboardError) {
         var i = 0
         while i < events.count {
-            let e = events[i]
+            // Switching on the element itself binds only the payload each case needs, rather
+            // than copying the whole (large) enum first.
+            let index = i
             i += 1
-            switch e {
+            switch events[index] {
             case .contactQueued(let id, _, _, _):
                 let slot = Int(id.rawValue) - 1
                 guard slot < records.count, !records[slot].delayed else { continue }
                 records[slot].delayed = true
                 let c = Int(records[slot].channel)
                 waiting[c] += 1
-                if records[slot].interval >= 0 { cells[c][Int(records[slot].interval)].delayed += 1 }
+                if records[slot].interval >= 0 { cells[c * intervals + Int(records[slot].interval)].delayed += 1 }
                 if currentInterval >= 0 {
-                    let ci = Int(currentInterval)
-                    if waiting[c] > cells[c][ci].maxQueue { cells[c][ci].maxQueue = waiting[c] }
+                    let ci = c * intervals + Int(currentInterval)
+                    if waiting[c] > cells[ci].maxQueue { cells[ci].maxQueue = waiting[c] }
                 }
             case .contactOffered(let offer, _, let at):
+                // Only when the engine leaves accepting to us (`engineAcceptsOffers` off).
                 try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
             case .contactAssigned(let id, let agentID, _, _, _, let at):
                 let slot = Int(id.rawValue) - 1
-                guard slot < records.count, let agent = agentIndex[agentID] else { continue }
+                guard slot < records.count, let agent = agentIndex.find(agentID, agents: agents) else { continue }
                 let rec = records[slot]
                 let c = Int(rec.channel)
                 if rec.delayed { waiting[c] -= 1 }
@@ -539,12 +614,12 @@ struct Replication {
                 let waitMicros = at.microseconds - rec.arrival
                 if rec.interval >= 0 {
                     let w = Double(waitMicros) / 1_000_000
-                    let ii = Int(rec.interval)
-                    cells[c][ii].answered += 1
-                    if waitMicros <= plans[c].thresholdMicros { cells[c][ii].answeredWithin += 1 }
-                    cells[c][ii].answeredWait += w
-                    cells[c][ii].totalWait += w
-                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                    let ii = c * intervals + Int(rec.interval)
+                    cells[ii].answered += 1
+                    if waitMicros <= plans[c].thresholdMicros { cells[ii].answeredWithin += 1 }
+                    cells[ii].answeredWait += w
+                    cells[ii].totalWait += w
+                    if w > cells[ii].maxWait { cells[ii].maxWait = w }
                 }
                 queue.push(time: at.microseconds + plans[c].handle.draw(&rng), kind: .completion, a: Int32(slot))
             case .contactAbandoned(let id, _, _, _, let at):
@@ -557,17 +632,66 @@ struct Replication {
                 inSystem -= 1
                 if rec.interval >= 0 {
                     let w = Double(at.microseconds - rec.arrival) / 1_000_000
-                    let ii = Int(rec.interval)
-                    cells[c][ii].abandoned += 1
-                    cells[c][ii].totalWait += w
-                    if w > cells[c][ii].maxWait { cells[c][ii].maxWait = w }
+                    let ii = c * intervals + Int(rec.interval)
+                    cells[ii].abandoned += 1
+                    cells[ii].totalWait += w
+                    if w > cells[ii].maxWait { cells[ii].maxWait = w }
                 }
                 maybeRepeat(slot: slot, answered: false, at: at.microseconds)
             default:
                 continue
             }
         }
-        events.removeAll(keepingCapacity: true)
+        if !events.isEmpty { events.removeAll(keepingCapacity: true) }
         _ = t
+    }
+}
+
+/// The simulator's agent index for an `AgentID`, which the engine names in every assignment. A
+/// `Dictionary` hashes the string with SipHash on each lookup, which showed in profiles; this
+/// hashes its bytes eight at a time into a `UInt64Map` and confirms the name on a hit (names that
+/// share a hash, which a roster is unlikely to have, go to a plain dictionary).
+struct AgentLookup {
+    var byHash = UInt64Map<Int32>()
+    var sharedHash: [AgentID: Int32] = [:]
+
+    @inline(__always)
+    static func hash(_ id: AgentID) -> UInt64 {
+        var name = id.rawValue
+        return name.withUTF8 { bytes -> UInt64 in
+            let raw = UnsafeRawBufferPointer(bytes)
+            var h = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+            var i = 0
+            while i + 8 <= raw.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < raw.count {
+                tail |= UInt64(raw[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+            return h ^ (h >> 29)
+        }
+    }
+
+    /// `agents[index]` must already be the agent named `id`.
+    mutating func insert(_ id: AgentID, _ index: Int32, agents: [Replication.AgentRecord]) {
+        let h = Self.hash(id)
+        if let other = byHash[h], agents[Int(other)].id != id {
+            sharedHash[id] = index
+        } else {
+            byHash[h] = index
+        }
+    }
+
+    @inline(__always)
+    func find(_ id: AgentID, agents: [Replication.AgentRecord]) -> Int32? {
+        if let i = byHash[Self.hash(id)], agents[Int(i)].id == id { return i }
+        return sharedHash.isEmpty ? nil : sharedHash[id]
     }
 }

@@ -1,0 +1,71 @@
+import SwitchboardDomain
+import Testing
+@testable import SwitchboardSimulation
+
+@Suite struct EventQueueTests {
+    /// Events come out earliest first, and those at the same microsecond in the order they were
+    /// scheduled, however pushes and pops interleave (many equal times, so ties are common), and
+    /// whether they wait in the heap or in a first-in first-out lane (including a lane event that
+    /// is earlier than its lane's last, which must still come out in its place).
+    @Test func popsByTimeThenSchedulingOrder() {
+        for seed in UInt64(1)...6 {
+            var rng = SplitMix64(seed: seed)
+            var queue = EventQueue(reserve: 4)
+            var pending: [(time: Int64, order: Int32)] = []
+            var now: Int64 = 0
+            var order: Int32 = 0
+            var wrong = 0
+            for _ in 0..<2_000 {
+                if rng.next() % 3 != 0 || pending.isEmpty {
+                    let lane = Int(rng.next() % 4)
+                    let t: Int64
+                    if lane < 2 {
+                        // A fixed delay per lane, and now and then one a little shorter.
+                        t = now + Int64(10 + 20 * lane) - (rng.next() % 40 == 0 ? 5 : 0)
+                        queue.pushInOrder(lane: lane, time: t, kind: .wrapUpEnd, a: order)
+                    } else {
+                        t = now + Int64(rng.next() % 50)
+                        queue.push(time: t, kind: .completion, a: order)
+                    }
+                    pending.append((t, order))
+                    order += 1
+                } else {
+                    // The reference: the earliest time, and among equals the first scheduled.
+                    let best = pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+                    let expected = pending.remove(at: best)
+                    guard let e = queue.pop() else { wrong += 1; break }
+                    if e.time != expected.time || e.a != expected.order { wrong += 1 }
+                    now = e.time
+                }
+            }
+            while let e = queue.pop() {
+                let best = pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+                let expected = pending.remove(at: best)
+                if e.time != expected.time || e.a != expected.order { wrong += 1 }
+            }
+            #expect(wrong == 0, "seed \(seed)")
+            #expect(pending.isEmpty)
+        }
+    }
+}
+
+@Suite struct AgentLookupTests {
+    /// Every rostered name, short or long, finds its own index; a name not on the roster finds none.
+    @Test func findsEachAgentByName() throws {
+        let scenario = try Scenario.load(yaml: """
+            channels: {voice: {arrivals: {per_hour: 10}, handle_time: {distribution: fixed, value: 60}}}
+            agents:
+              - {group: a, count: 1}
+              - {group: a-team-with-a-long-name-for-the-hash-tail, count: 1}
+            """)
+        var run = try Replication(simulator: try Simulator(scenario: scenario), index: 0, staffing: scenario.staffing,
+                                  intervals: scenario.intervalCount)
+        for _ in 0..<3_000 { run.addAgent(group: 0) }
+        for _ in 0..<3_000 { run.addAgent(group: 1) }
+        var wrong = 0
+        for (i, agent) in run.agents.enumerated() where run.agentIndex.find(agent.id, agents: run.agents) != Int32(i) { wrong += 1 }
+        #expect(wrong == 0)
+        #expect(run.agentIndex.find(AgentID("a-0"), agents: run.agents) == nil)
+        #expect(run.agentIndex.find(AgentID("nobody"), agents: run.agents) == nil)
+    }
+}

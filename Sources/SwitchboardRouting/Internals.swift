@@ -306,3 +306,20 @@ struct RecentRequest: Sendable {
     var languageIndex: Int32
     var signature: Int32
 }
+
+/// Contact id → contact slot, on every routing call: `UInt64Map`'s cheap hash rather than
+/// `Dictionary`'s SipHash (contact ids are the engine's counters, not attacker-chosen).
+struct ContactSlots: Sendable {
+    private var map = UInt64Map<Int32>()
+
+    subscript(id: ContactID) -> Int32? {
+        @inline(__always) get { map[id.rawValue] }
+        set {
+            if let newValue { map[id.rawValue] = newValue } else { _ = map.removeValue(forKey: id.rawValue) }
+        }
+    }
+
+    mutating func reserveCapacity(_ n: Int) { map.reserveCapacity(n) }
+
+    var entries: [(key: UInt64, value: Int32)] { map.entries }
+}

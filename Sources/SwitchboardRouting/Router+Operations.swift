@@ -682,21 +682,25 @@ extension Router {
 extension Router {
     /// Checks a request without changing anything, so a caller can validate before doing other work
     /// (the engine checks before threading, so a bad request creates no customer or case).
+    /// One requirement list (checked without building a list of lists: this runs on every push).
+    static func validate(_ list: [SkillRequirement], field: String) throws(SwitchboardError) {
+        guard list.count <= 8 else { throw .invalidArgument("at most 8 skills per list", field: field) }
+        for (i, r) in list.enumerated() {
+            guard !r.skill.isEmpty, r.skill.utf8.count <= 128 else {
+                throw .invalidArgument("skill names must be 1–128 bytes", field: "\(field)[\(i)].skill")
+            }
+            guard (1...10).contains(r.minimumLevel) else {
+                throw .invalidArgument("minimum level must be 1–10", field: "\(field)[\(i)].minimum_level")
+            }
+        }
+    }
+
     public func validate(_ request: RoutingRequest) throws(SwitchboardError) {
         guard (1...10).contains(request.priority) else {
             throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
         }
-        for (list, field) in [(request.required, "required_skills"), (request.preferred, "preferred_skills")] {
-            guard list.count <= 8 else { throw .invalidArgument("at most 8 skills per list", field: field) }
-            for (i, r) in list.enumerated() {
-                guard !r.skill.isEmpty, r.skill.utf8.count <= 128 else {
-                    throw .invalidArgument("skill names must be 1–128 bytes", field: "\(field)[\(i)].skill")
-                }
-                guard (1...10).contains(r.minimumLevel) else {
-                    throw .invalidArgument("minimum level must be 1–10", field: "\(field)[\(i)].minimum_level")
-                }
-            }
-        }
+        try Self.validate(request.required, field: "required_skills")
+        try Self.validate(request.preferred, field: "preferred_skills")
         if let l = request.language {
             guard !l.isEmpty, l.utf8.count <= 64 else {
                 throw .invalidArgument("language must be 1–64 bytes; leave it out to accept any language", field: "language")

@@ -47,7 +47,7 @@ public struct Router: Sendable {
     var levelStride = 8
     var nextAgentOrder: UInt64 = 0
 
-    var contactIndex = SlotMap()
+    var contactIndex = ContactSlots()
     var contacts: [ContactRecord] = []
     var freeContactSlots: [Int32] = []
 

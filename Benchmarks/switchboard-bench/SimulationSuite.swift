@@ -138,7 +138,7 @@ enum SimulationBench {
                 "target_wall_seconds": .double(10),
                 "offered": .double(offered), "answered": .double(answered), "abandoned": .double(abandoned),
                 "occupancy": .double(report.totalOccupancy.mean),
-                "peak_rss_bytes": .int(residentBytes()),
+                "peak_rss_bytes": .int(peakResidentBytes()),
             ])
         } catch {
             FileHandleOutput.error("simulation/peak_day failed: \(error)")

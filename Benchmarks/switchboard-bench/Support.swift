@@ -63,3 +63,11 @@ func residentBytes() -> Int {
     guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
 }
+
+/// The most this process has ever had resident, in bytes (`getrusage` ru_maxrss): a run's true
+/// peak, unlike the resident size after it, which keeps pages the allocator holds for reuse.
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+    return Int(usage.ru_maxrss) * 1024
+}

@@ -615,6 +615,7 @@ extension Router {
             let row = cell &* Cell.queueCount &+ top &* 4
             for channel in 0..<4 where (live >> UInt64(channel &* 10)) & 0x3FF != 0 {
                 let key = levelPrefixTops[row &+ channel]
+                if channelCosts[channel] > spare && key.key > now.microseconds &+ reservationKeyOffsets[channel] { continue }
                 if key < fitKey {
                     pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))
                 }
@@ -628,7 +629,10 @@ extension Router {
             // this key, neither it nor anything below it matters. And the head search gives up
             // after a few buckets (their first contacts all reserved by others): the reservation
             // is a guard against starving, and the next agent to free units tries again.
-            if channelCosts[q / 10] > spare && (!(f.key < headKey) || headLooks >= Self.headLookLimit) { continue }
+            if channelCosts[q / 10] > spare
+                && (!(f.key < headKey) || headLooks >= Self.headLookLimit || f.key.key > now.microseconds &+ reservationKeyOffsets[q / 10]) {
+                continue
+            }
             if f.index < 0 {
                 // A summary: open it into the channel's queues at levels up to the agent's.
                 let channel = q / 10

@@ -91,6 +91,11 @@ public struct Router: Sendable {
     let classCosts: [Int32]
     /// Capacity cost by channel index.
     let channelCosts: [Int32]
+    /// By channel index: service-level offset of the order key minus `reserveCapacityAfter`. A
+    /// waiting contact whose order key exceeds `now` plus this cannot yet have waited long enough
+    /// to reserve capacity (its arrival is at least its key minus the offset), so the head-of-line
+    /// search never looks at it.
+    let reservationKeyOffsets: [Int64]
 
     // Scratch space reused across calls so decisions allocate nothing.
     var frontier: [Int32] = []
@@ -121,6 +126,11 @@ public struct Router: Sendable {
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
         self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
         self.channelCosts = Channel.allCases.map { Int32(policy.capacityCost[$0]) }
+        self.reservationKeyOffsets = Channel.allCases.map { ch in
+            let sl = Int64(policy.serviceLevelWeight * Double(policy.serviceLevelTarget[ch].microseconds))
+            let after = policy.reserveCapacityAfter[ch].microseconds
+            return after > Int64.max / 4 ? Int64.min / 4 : sl &- after
+        }
         frontier.reserveCapacity(256)
         search.reserveCapacity(256)
         agentSearch.reserveCapacity(256)

@@ -172,7 +172,7 @@ extension Router {
     /// Mirrors whether a bucket's first contact is reserved by an agent into the dense array the
     /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact).
     @inline(__always) mutating func noteTopReservation(_ b: Int32) {
-        let reserved = bucketHeaps[Int(b)].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false
+        let reserved = reservationCount > 0 && (bucketHeaps[Int(b)].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false)
         if bucketTopReserved[Int(b)] != reserved { bucketTopReserved[Int(b)] = reserved }
     }
 

@@ -86,6 +86,8 @@ extension Router {
                 }
             }
         }
+        let holding = agents.filter { $0.reservedFor >= 0 }.count
+        if holding != reservationCount { problems.append("\(holding) agents hold reservations but the count says \(reservationCount)") }
         for c in cells.indices {
             let base = c * Cell.queueCount
             for q in 0..<Cell.queueCount {

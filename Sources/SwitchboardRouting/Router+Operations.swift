@@ -337,6 +337,7 @@ extension Router {
         if holder >= 0 {
             contacts[si].reservedBy = -1
             agents[Int(holder)].reservedFor = -1
+            reservationCount -= 1
             releasedReservations.append(holder)
         }
         contacts[si].signature = sig
@@ -511,6 +512,7 @@ extension Router {
         if holder >= 0 {
             contacts[si].reservedBy = -1
             agents[Int(holder)].reservedFor = -1
+            reservationCount -= 1
             if holder != a { releasedReservations.append(holder) }
         }
         let channel = contacts[si].channel
@@ -563,6 +565,7 @@ extension Router {
                 let c = contacts[Int(found.head)]
                 if c.reservedBy < 0 && now - c.arrivedAt >= policy.reserveCapacityAfter[c.channel] {
                     agents[ai].reservedFor = found.head
+                    reservationCount += 1
                     contacts[Int(found.head)].reservedBy = a
                     noteTopReservation(c.bucket)
                     return
@@ -598,6 +601,7 @@ extension Router {
         let slot = agents[Int(a)].reservedFor
         guard slot >= 0 else { return }
         agents[Int(a)].reservedFor = -1
+        reservationCount -= 1
         contacts[Int(slot)].reservedBy = -1
         noteTopReservation(contacts[Int(slot)].bucket)
     }
@@ -653,6 +657,7 @@ extension Router {
         if holder >= 0 {
             contacts[si].reservedBy = -1
             agents[Int(holder)].reservedFor = -1
+            reservationCount -= 1
             releasedReservations.append(holder)
         }
         contactIndex[contacts[si].id] = nil

@@ -58,6 +58,9 @@ public struct Router: Sendable {
     var bucketHeaps: [BinaryHeap<WaitingEntry>] = []
     /// Per bucket: its first contact is reserved by an agent (see `noteTopReservation`).
     var bucketTopReserved: [Bool] = []
+    /// Agents holding a reservation: while 0, no bucket's first contact can be reserved, and
+    /// keeping `bucketTopReserved` costs no read of the contact.
+    var reservationCount = 0
     /// One cell per language a bucket accepts, and its membership in each while non-empty.
     var bucketCells: [[Int32]] = []
     var bucketMembers: [[Int32]] = []

@@ -545,7 +545,7 @@ extension Router {
     /// Queue heaps (channel × level) whose channel fits in `spare` units.
     @inline(__always) func channelFit(spare: Int32) -> UInt64 {
         var m: UInt64 = 0
-        for ch in 0..<4 where Int32(policy.capacityCost[Channel.allCases[ch]]) <= spare {
+        for ch in 0..<4 where channelCosts[ch] <= spare {
             m |= UInt64(0x3FF) << UInt64(ch * 10)
         }
         return m

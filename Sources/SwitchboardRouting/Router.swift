@@ -101,7 +101,6 @@ public struct Router: Sendable {
     let reservationKeyOffsets: [Int64]
 
     // Scratch space reused across calls so decisions allocate nothing.
-    var frontier: [Int32] = []
     var search: [FrontierEntry] = []
     var agentSearch: [AgentFrontier] = []
 
@@ -134,7 +133,6 @@ public struct Router: Sendable {
             let after = policy.reserveCapacityAfter[ch].microseconds
             return after > Int64.max / 4 ? Int64.min / 4 : sl &- after
         }
-        frontier.reserveCapacity(256)
         search.reserveCapacity(256)
         agentSearch.reserveCapacity(256)
     }

@@ -181,6 +181,9 @@ final class TestServer {
     init(configure: (inout Server.Configuration) -> Void = { _ in }) throws {
         var configuration = Server.Configuration.ephemeral(dataDirectory: directory.path + "/var")
         configuration.version = "test-1"
+        // Replies written just before the socket closes are flushed by libzmq's I/O thread within
+        // the linger; on a loaded test machine (tests run in parallel) 1 s was seen to run out.
+        configuration.closeLingerMilliseconds = 10_000
         configure(&configuration)
         let store = logs
         let logger = Logger(label: "switchboard.test") { _ in RecordingLogHandler(store: store) }

@@ -333,13 +333,7 @@ extension Router {
         if wasWaiting { removeWaiting(slot, now: now, departed: false) }
         let si = Int(slot)
         // New requirements may not suit the agent holding units for it: that agent takes work again.
-        let holder = contacts[si].reservedBy
-        if holder >= 0 {
-            contacts[si].reservedBy = -1
-            agents[Int(holder)].reservedFor = -1
-            reservationCount -= 1
-            releasedReservations.append(holder)
-        }
+        endReservation(of: slot)
         contacts[si].signature = sig
         contacts[si].language = language
         contacts[si].priority = UInt8(priority)
@@ -508,13 +502,7 @@ extension Router {
     /// to update once after several offers (freed capacity filling up).
     mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
         let si = Int(slot)
-        let holder = contacts[si].reservedBy
-        if holder >= 0 {
-            contacts[si].reservedBy = -1
-            agents[Int(holder)].reservedFor = -1
-            reservationCount -= 1
-            if holder != a { releasedReservations.append(holder) }
-        }
+        endReservation(of: slot, takenBy: a)
         let channel = contacts[si].channel
         let expires = now + policy.offerTimeout[channel]
         contacts[si].phase = .offered
@@ -600,10 +588,20 @@ extension Router {
     mutating func cancelReservation(of a: Int32) {
         let slot = agents[Int(a)].reservedFor
         guard slot >= 0 else { return }
-        agents[Int(a)].reservedFor = -1
-        reservationCount -= 1
-        contacts[Int(slot)].reservedBy = -1
+        endReservation(of: slot, takenBy: a)
         noteTopReservation(contacts[Int(slot)].bucket)
+    }
+
+    /// Ends the reservation held for contact `slot`, if any. Its holder takes work again once the
+    /// operation in progress is done with its own offers, unless it is `taker` (the agent the
+    /// contact goes to, or the holder itself giving the reservation up).
+    mutating func endReservation(of slot: Int32, takenBy taker: Int32 = -1) {
+        let holder = contacts[Int(slot)].reservedBy
+        guard holder >= 0 else { return }
+        contacts[Int(slot)].reservedBy = -1
+        agents[Int(holder)].reservedFor = -1
+        reservationCount -= 1
+        if holder != taker { releasedReservations.append(holder) }
     }
 
     /// An offer ends without acceptance: the agent's units come back, the contact goes back in line
@@ -653,13 +651,7 @@ extension Router {
     /// Forgets a contact: its slot is reused.
     mutating func release(_ slot: Int32) {
         let si = Int(slot)
-        let holder = contacts[si].reservedBy
-        if holder >= 0 {
-            contacts[si].reservedBy = -1
-            agents[Int(holder)].reservedFor = -1
-            reservationCount -= 1
-            releasedReservations.append(holder)
-        }
+        endReservation(of: slot)
         contactIndex[contacts[si].id] = nil
         contacts[si].phase = .free
         contacts[si].version &+= 1

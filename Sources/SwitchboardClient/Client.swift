@@ -1,6 +1,16 @@
 import SwiftProtobuf
+import Synchronization
 import SwitchboardWire
 import ZeroMQ
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Numbers each client's monitor endpoint, so clients in one process never share one.
+private let clientCounter = Atomic<Int>(0)
 
 /// A small blocking v1 client over one DEALER socket: unary calls with a timeout, server streams,
 /// pings, and raw sends for tests. Used by `switchboard call`, the tests and the load tests.
@@ -29,7 +39,8 @@ public final class Client {
         /// The routing id to present (agents use a stable one so a reconnect takes over); nil lets
         /// libzmq pick one.
         public var routingID: [UInt8]?
-        /// How long to wait for a connection when the first request is sent. Default 5 s.
+        /// How long a send waits for a connection (a finished ZMTP handshake) when there is none:
+        /// at the first request, and after the server went away. Default 5 s.
         public var connectTimeoutMilliseconds: Int32 = 5_000
         /// How long a unary call waits past its own timeout for the server's DEADLINE_EXCEEDED answer
         /// (whose message is better than ours). Default 250 ms.
@@ -46,6 +57,9 @@ public final class Client {
     public let endpoint: String
     public let configuration: Configuration
     private let socket: Socket
+    /// Hears the socket's handshakes and disconnections (see `waitForConnection`).
+    private let connectionEvents: Socket
+    private var isConnected = false
     private var frames = Frames(capacity: 2)
     /// The RCVTIMEO currently set on the socket (-1 = wait forever).
     private var receiveTimeout = -1
@@ -56,18 +70,29 @@ public final class Client {
     private var abandoned: Set<UInt64> = []
 
     /// Connects (lazily: the first send waits for the connection) to a server at `endpoint`.
+    ///
+    /// The socket does not set `ZMQ_IMMEDIATE`: with it, libzmq tears down a connection's pipe when
+    /// the server closes it, and a reply that arrived just before (the answers a stopping server
+    /// flushes on its way out) was seen lost in about one run in four on a loaded machine. Without
+    /// it a send to a server that is not there would queue silently, so the client watches the
+    /// connection through a socket monitor instead and bounds the wait itself.
     public init(endpoint: String, context: Context, configuration: Configuration = Configuration()) throws(ClientError) {
         self.endpoint = endpoint
         self.configuration = configuration
         do throws(ZMQError) {
             socket = try Socket(context, type: .dealer)
-            try socket.set(.immediate, true)
             try socket.set(.linger, configuration.lingerMilliseconds)
             try socket.set(.sendHighWaterMark, configuration.highWaterMark)
             try socket.set(.receiveHighWaterMark, configuration.highWaterMark)
             if let id = configuration.routingID { try socket.set(.routingID, id) }
-            // With IMMEDIATE set, a send waits only while there is no live connection; bound that wait.
+            // A send blocks only while the queue to the server is full; bound that wait.
             try socket.set(.sendTimeout, configuration.connectTimeoutMilliseconds)
+            let number = clientCounter.add(1, ordering: .relaxed).newValue
+            let monitorEndpoint = "inproc://switchboard-client-\(getpid())-\(number)"
+            try socket.monitor(monitorEndpoint, events: [.handshakeSucceeded, .disconnected])
+            connectionEvents = try Socket(context, type: .pair)
+            try connectionEvents.set(.linger, 0)
+            try connectionEvents.connect(monitorEndpoint)
             try socket.connect(endpoint)
         } catch {
             throw .transport(error)
@@ -157,8 +182,8 @@ public final class Client {
 
     // MARK: - Pipelining
 
-    /// Sends a REQUEST without waiting; returns its request id. Waits (up to the connect timeout)
-    /// for a connection if there is none yet.
+    /// Sends a REQUEST without waiting for the reply; returns its request id. Waits (up to the
+    /// connect timeout) for a connection if there is none.
     @discardableResult
     public func send(_ method: String, body: [UInt8], timeoutMilliseconds: UInt32 = 0) throws(ClientError) -> UInt64 {
         let id = nextID()
@@ -172,16 +197,55 @@ public final class Client {
     }
 
     /// Sends arbitrary frames, exactly as given: for tests of what the server does with bad input.
-    /// With IMMEDIATE set, a send waits only while there is no live connection; the wait is bounded
-    /// by the connect timeout.
+    /// Waits (up to the connect timeout) while there is no connection, and while the queue to the
+    /// server is full.
     public func sendRaw(_ parts: [[UInt8]]) throws(ClientError) {
+        try waitForConnection()
         let sent: Bool
         do throws(ZMQError) {
             sent = try socket.send(multipart: parts)
         } catch {
             throw .transport(error)
         }
-        guard sent else { throw .unavailable(endpoint: endpoint, waitedMilliseconds: Int(configuration.connectTimeoutMilliseconds)) }
+        guard sent else {
+            throw .queueFull(endpoint: endpoint, queued: Int(configuration.highWaterMark),
+                             waitedMilliseconds: Int(configuration.connectTimeoutMilliseconds))
+        }
+    }
+
+    /// Returns once the socket has a connection whose handshake finished, after reading (without
+    /// waiting) the events that say it connected or lost its connection since the last send; waits
+    /// at most the connect timeout for a new one. A request is never queued toward a server that
+    /// is known to be gone.
+    private func waitForConnection() throws(ClientError) {
+        while try readConnectionEvent(waitMilliseconds: 0) {}  // the last event says how things stand
+        if isConnected { return }
+        let start = monotonicMilliseconds()
+        let limit = Int(configuration.connectTimeoutMilliseconds)
+        while !isConnected {
+            let remaining = limit - (monotonicMilliseconds() - start)
+            guard remaining > 0, try readConnectionEvent(waitMilliseconds: remaining) else {
+                throw .unavailable(endpoint: endpoint, waitedMilliseconds: limit)
+            }
+        }
+    }
+
+    /// Reads one monitor event, if one comes within the wait, and notes whether it connected or
+    /// disconnected the socket. Returns false when none came.
+    private func readConnectionEvent(waitMilliseconds: Int) throws(ClientError) -> Bool {
+        let frames: [[UInt8]]?
+        do throws(ZMQError) {
+            if waitMilliseconds > 0 { try connectionEvents.set(.receiveTimeout, Int32(clamping: waitMilliseconds)) }
+            frames = try connectionEvents.receiveMultipart(dontWait: waitMilliseconds == 0, maxFrames: 2)
+        } catch {
+            throw .transport(error)
+        }
+        guard let frames else { return false }
+        if let event = MonitorEvent(frames: frames) {
+            if event.kind == .handshakeSucceeded { isConnected = true }
+            if event.kind == .disconnected { isConnected = false }
+        }
+        return true
     }
 
     /// The next message from the server for any request, or nil when none arrives within the wait

@@ -6,6 +6,8 @@ import ZeroMQ
 public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
     /// No connection to the server could be made in time (nothing is listening, or it is unreachable).
     case unavailable(endpoint: String, waitedMilliseconds: Int)
+    /// The queue of requests to the server stayed full for the whole wait: it is not reading.
+    case queueFull(endpoint: String, queued: Int, waitedMilliseconds: Int)
     /// The request was sent but no reply came in time.
     case timedOut(method: String, waitedMilliseconds: Int)
     /// The server answered with a non-OK status.
@@ -22,6 +24,8 @@ public enum ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unavailable(let endpoint, let ms):
             WireError(.unavailable, "no connection to \(endpoint) within \(ms) ms; is `switchboard serve` running there?")
+        case .queueFull(let endpoint, let queued, let ms):
+            WireError(.unavailable, "\(queued) requests to \(endpoint) still queued after \(ms) ms: the server is not reading; retry later or raise the client's high-water mark")
         case .timedOut(let method, let ms):
             WireError(.deadlineExceeded, "no reply to \(method) within \(ms) ms; retry with a longer --timeout")
         case .status(let error), .badRequest(let error):

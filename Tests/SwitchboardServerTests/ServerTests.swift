@@ -406,6 +406,39 @@ import ZeroMQ
         #expect(answer.status == .unavailable)
     }
 
+    /// A client whose server is not there fails UNAVAILABLE once the connect timeout has passed,
+    /// naming the endpoint, instead of queueing the request for a server that may never come.
+    @Test func callWithNoServerFailsUnavailable() throws {
+        let fixture = try TestServer()
+        let endpoint = fixture.endpoint
+        fixture.shutdown()  // the port was just in use and nothing listens on it now
+        var configuration = Client.Configuration()
+        configuration.connectTimeoutMilliseconds = 200
+        let client = try Client(endpoint: endpoint, context: fixture.server.context, configuration: configuration)
+        let error = #expect(throws: ClientError.self) { _ = try client.health() }
+        #expect(error == .unavailable(endpoint: endpoint, waitedMilliseconds: 200))
+        #expect(error?.wireError.message.contains(endpoint) == true)
+    }
+
+    /// After its server stops, a client's next call waits for the server that takes its place on
+    /// the same address, and is answered there.
+    @Test func clientReconnectsToAServerThatRestarted() throws {
+        let fixture = try TestServer()
+        defer { fixture.shutdown() }
+        let client = try fixture.client()
+        let endpoint = fixture.endpoint
+        #expect(try client.health().status == .serving)
+        fixture.server.stopNow()
+        fixture.server.waitUntilStopped()
+
+        var configuration = Server.Configuration.ephemeral(dataDirectory: fixture.directory.path + "/second")
+        configuration.listen = endpoint
+        let second = try Server(configuration: configuration, logger: Logger(label: "second") { _ in SwiftLogNoOpLogHandler() })
+        try second.start()
+        defer { second.stopNow(); second.waitUntilStopped() }
+        #expect(try client.health().status == .serving)
+    }
+
     /// Starting on an address that is taken fails with a message naming the address, and nothing leaks.
     @Test func startOnATakenAddressFailsClearly() throws {
         let fixture = try TestServer()
@@ -446,3 +479,4 @@ enum HeaderCorruption: String, CaseIterable, Sendable, CustomStringConvertible {
 
     var description: String { rawValue }
 }
+

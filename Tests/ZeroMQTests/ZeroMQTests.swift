@@ -162,31 +162,30 @@ private func uniqueInproc(_ name: String) -> String { "inproc://\(name)-\(inproc
         #expect(frames.count == 2 && frames.size(at: 1) == 1024)
     }
 
-    /// A reply that reached a DEALER before its server went away can still be read afterwards,
-    /// with or without IMMEDIATE: a server that answers and then stops loses nothing.
-    @Test(arguments: [true, false])
-    func repliesSurviveTheServerClosing(immediate: Bool) throws {
+    /// A DEALER without IMMEDIATE reads a reply its server sent just before closing, even when it
+    /// is already blocked in a receive as the connection drops: a server that answers and then stops
+    /// loses nothing. (With IMMEDIATE set, libzmq dropped the reply in about a third of such runs on a
+    /// loaded machine, which is why the client and the protocol doc leave it off.) Repeated, because
+    /// the loss was a race.
+    @Test func repliesSurviveTheServerClosing() throws {
         let context = try Context()
-        var router: Socket? = try makeSocket(context, .router)
-        try router?.bind("tcp://127.0.0.1:*")
-        let endpoint = try #require(try router?.lastEndpoint())
-        let dealer = try makeSocket(context, .dealer)
-        try dealer.set(.immediate, immediate)
-        let monitorEndpoint = uniqueInproc("dealer-monitor")
-        try dealer.monitor(monitorEndpoint, events: .disconnected)
-        let monitor = try makeSocket(context, .pair)
-        try monitor.connect(monitorEndpoint)
-        try dealer.connect(endpoint)
+        for round in 0..<20 {
+            var router: Socket? = try makeSocket(context, .router)
+            try router?.set(.routerMandatory, true)
+            try router?.bind("tcp://127.0.0.1:*")
+            let endpoint = try #require(try router?.lastEndpoint())
+            let dealer = try makeSocket(context, .dealer)
+            try dealer.set(.linger, 0)
+            try dealer.connect(endpoint)
 
-        try dealer.send([1])
-        let request = try #require(try router?.receiveMultipart())
-        try router?.send(multipart: [request[0], [2]])
-        try router?.set(.linger, 1_000)
-        router = nil  // the server closes right after answering
+            try dealer.send([UInt8(round)])
+            let request = try #require(try router?.receiveMultipart())
+            try router?.send(multipart: [request[0], [2]])
+            try router?.set(.linger, 1_000)
+            router = nil  // the server closes right after answering
 
-        let event = try #require(try monitor.receiveMultipart())
-        #expect(MonitorEvent(frames: event)?.kind == .disconnected)
-        #expect(try dealer.receiveMultipart(dontWait: true) == [[2]])
+            #expect(try dealer.receiveMultipart() == [[2]], "round \(round)")
+        }
     }
 
     /// Sending a `Message` hands its buffer to libzmq without a copy and leaves it empty for reuse.
@@ -260,3 +259,4 @@ private func uniqueInproc(_ name: String) -> String { "inproc://\(name)-\(inproc
         #expect(poller.isReadable(ib))
     }
 }
+

@@ -87,7 +87,8 @@ class Client:
 
     def __init__(self, endpoint, routing_id=None):
         self.socket = zmq.Context.instance().socket(zmq.DEALER)
-        self.socket.setsockopt(zmq.IMMEDIATE, 1)  # fail fast instead of queueing to a dead pipe
+        # ZMQ_IMMEDIATE stays 0: with 1, replies that arrived just before the server closed the
+        # connection can be lost (docs/protocol.md, section 1). Every call has a timeout instead.
         self.socket.setsockopt(zmq.LINGER, 0)  # don't hang on close
         if routing_id:
             self.socket.setsockopt(zmq.ROUTING_ID, routing_id)

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Dispatch
 import Glibc
 #endif
 import Logging
@@ -433,10 +434,26 @@ import ZeroMQ
 
         var configuration = Server.Configuration.ephemeral(dataDirectory: fixture.directory.path + "/second")
         configuration.listen = endpoint
-        let second = try Server(configuration: configuration, logger: Logger(label: "second") { _ in SwiftLogNoOpLogHandler() })
-        try second.start()
+        let second = try startWhenThePortIsFree(configuration)
         defer { second.stopNow(); second.waitUntilStopped() }
         #expect(try client.health().status == .serving)
+    }
+
+    /// Starts a server on an address a stopped server just left. libzmq releases the old listener
+    /// in the background, once the closed socket's linger is done with it; until then the port is
+    /// still taken, so this retries for at most the safety wait.
+    private func startWhenThePortIsFree(_ configuration: Server.Configuration) throws -> Server {
+        let giveUp = DispatchTime.now() + .milliseconds(safetyWaitMilliseconds)
+        while true {
+            let server = try Server(configuration: configuration, logger: Logger(label: "second") { _ in SwiftLogNoOpLogHandler() })
+            do throws(SwitchboardError) {
+                try server.start()
+                return server
+            } catch {
+                if error.code != .unavailable || DispatchTime.now() >= giveUp { throw error }
+            }
+            usleep(20_000)
+        }
     }
 
     /// Starting on an address that is taken fails with a message naming the address, and nothing leaks.

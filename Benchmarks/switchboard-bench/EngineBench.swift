@@ -18,6 +18,7 @@ import SwitchboardRouting
 ///   through the agent index does real work here).
 /// - `engine.memory`: resident bytes per waiting contact while filling the line to 100k.
 /// - `engine.push`: the whole Engine push (threading an anonymous contact + routing), for scale.
+/// - `engine.position_*`: queue positions in the 100k line (see `measurePositions`).
 @MainActor let engineSuite = BenchSuite(name: "engine") {
     let seed: UInt64 = 0x5EED_0003
     let scenario = RoutingScenario(seed: seed)
@@ -225,10 +226,105 @@ import SwitchboardRouting
         "load_average_1m": .double(loadAverage()),
         "target_decisions_per_s": .int(300_000),
     ])
+    if suffix.isEmpty {
+        measurePositions(&router, scenario: scenario, now: &now, nextID: &nextID, rng: &rng)
+        measurePositionsInOneLine()
+    }
     if CommandLine.arguments.contains("--check"), let problem = router.invariantViolations(at: now).first {
         FileHandleOutput.error("invariant violated: \(problem)")
     }
     return (now, nextID, rng)
+}
+
+/// `engine.position_new_arrival`: the queue position of a contact just queued behind the 100k (what
+/// every PushContact answer carries); `engine.position_random_waiting`: the position of a waiting
+/// contact picked at random (what a GetContact or UpdateContact answer carries).
+@MainActor func measurePositions(_ router: inout Router, scenario: RoutingScenario, now: inout Instant, nextID: inout UInt64, rng: inout SplitMix64) {
+    let rounds = 2_000
+    var events: [RoutingEvent] = []
+    var newest = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var lineLengths = 0
+    for _ in 0..<rounds {
+        now += Span(microseconds: 500)
+        events.removeAll(keepingCapacity: true)
+        let request = scenario.request(ContactID(nextID), arrivedAt: now, rng: &rng)
+        nextID += 1
+        do { try router.enqueue(request, at: now, events: &events) } catch { fatalError("enqueue: \(error)") }
+        let t0 = monotonicNanos()
+        let p = router.position(of: request.contact)
+        let t1 = monotonicNanos()
+        guard let p else { continue }  // offered at once: no position to ask for
+        _ = newest.record(t1 - t0)
+        lineLengths += p.queueLength
+    }
+    var random = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var positions = 0
+    while random.totalCount < UInt64(rounds) {
+        let id = ContactID(1 + rng.next() % (nextID - 1))
+        let t0 = monotonicNanos()
+        let p = router.position(of: id)
+        let t1 = monotonicNanos()
+        guard let p else { continue }
+        _ = random.record(t1 - t0)
+        positions += p.position
+    }
+    for (name, h, extra) in [("engine.position_new_arrival", newest, ("mean_line_length", Double(lineLengths) / Double(max(1, newest.totalCount)))),
+                             ("engine.position_random_waiting", random, ("mean_position", Double(positions) / Double(rounds)))] {
+        emit([
+            "suite": .string("engine"), "name": .string(name), "samples": .int(Int(h.totalCount)),
+            "p50_us": .double(Double(h.valueAtPercentile(50)) / 1000), "p99_us": .double(Double(h.valueAtPercentile(99)) / 1000),
+            "max_us": .double(Double(h.max) / 1000), extra.0: .double(extra.1.rounded()),
+        ])
+    }
+}
+
+/// `engine.position_one_line_*`: the same two questions when all 100k wait in one line (one skill,
+/// one language, one priority, no agent logged in: a Black Friday queue). A new arrival is at the
+/// back of the line and answered without a walk; a random contact costs a walk of those ahead.
+@MainActor func measurePositionsInOneLine() {
+    do {
+        var router = try Router(policy: RoutingPolicy())
+        router.reserveCapacity(contacts: 110_000, agents: 1)
+        var events: [RoutingEvent] = []
+        var now = Instant.seconds(1_000)
+        let required = [SkillRequirement("orders", minimumLevel: 1)]
+        func push(_ id: UInt64) throws {
+            events.removeAll(keepingCapacity: true)
+            try router.enqueue(RoutingRequest(contact: ContactID(id), channel: .voice, required: required, language: "en", priority: 5, arrivedAt: now), at: now, events: &events)
+            now += Span(microseconds: 100)
+        }
+        var next: UInt64 = 1
+        while next <= 100_000 { try push(next); next += 1 }
+        var newest = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var random = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        var rng = SplitMix64(seed: 0x11E)
+        var positions = 0
+        for _ in 0..<2_000 {
+            try push(next)
+            let t0 = monotonicNanos()
+            let p = router.position(of: ContactID(next))
+            let t1 = monotonicNanos()
+            next += 1
+            if p != nil { _ = newest.record(t1 - t0) }
+            let id = ContactID(1 + rng.next() % (next - 1))
+            let t2 = monotonicNanos()
+            let q = router.position(of: id)
+            let t3 = monotonicNanos()
+            if let q { _ = random.record(t3 - t2); positions += q.position }
+        }
+        for (name, h) in [("engine.position_one_line_new_arrival", newest), ("engine.position_one_line_random_waiting", random)] {
+            emit([
+                "suite": .string("engine"), "name": .string(name), "samples": .int(Int(h.totalCount)),
+                "line_length": .int(router.waitingContacts),
+                "p50_us": .double(Double(h.valueAtPercentile(50)) / 1000), "p99_us": .double(Double(h.valueAtPercentile(99)) / 1000),
+                "max_us": .double(Double(h.max) / 1000),
+            ])
+        }
+        emit(["suite": .string("engine"), "name": .string("engine.position_one_line_random_waiting_mean_position"),
+              "mean_position": .double((Double(positions) / Double(max(1, random.totalCount))).rounded())])
+    } catch {
+        FileHandleOutput.error("engine.position_one_line failed: \(error)")
+    }
 }
 
 /// CPU time of this thread: unlike wall time it does not count time the scheduler gave to other

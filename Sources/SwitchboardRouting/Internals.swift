@@ -172,6 +172,10 @@ struct Bucket: Sendable {
     var lastDeparture: Instant? = nil
     /// Smoothed microseconds between contacts leaving this bucket, for estimated wait.
     var departureGap: Double = 0
+    /// The latest place ever taken in this bucket's line. A contact that holds it has every other
+    /// waiting contact of the bucket ahead of it, so its position is known without a walk: the
+    /// usual case of a new arrival at the back of a long line.
+    var backOfLine = OrderKey(key: .min, id: 0)
 }
 
 /// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).

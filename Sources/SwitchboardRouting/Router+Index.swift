@@ -233,6 +233,7 @@ extension Router {
         let wasTop = bucketHeaps[bi].min
         bucketHeaps[bi].insert(entry)
         buckets[bi].live += 1
+        if buckets[bi].backOfLine < entry.order { buckets[bi].backOfLine = entry.order }
         if c.excludedAgent >= 0 { buckets[bi].excludedLive += 1 }
         waitingCount += 1
         if wasTop == nil || entry < wasTop! { refreshBucketIndex(c.bucket) }

@@ -8,8 +8,8 @@ extension Router {
     ///   exactly one agent's active list (never assigned twice);
     /// - an agent's load is the cost of its active contacts plus its wrap-up units, within capacity;
     /// - no available agent with spare capacity is eligible for a waiting contact;
-    /// - every waiting contact has a live entry in its bucket, and each bucket's first entry is what
-    ///   its cells hold.
+    /// - every waiting contact has a live entry in its bucket, `position` counts the live entries
+    ///   before it, and each bucket's first entry is what its cells hold.
     public func invariantViolations(at now: Instant) -> [String] {
         var problems: [String] = []
         var holder: [Int32: Int32] = [:]
@@ -47,6 +47,10 @@ extension Router {
             case .offered, .assigned:
                 if holder[slot] == nil { problems.append("\(id) \(c.phase) but no agent holds it") }
             case .waiting:
+                let scanned = positionByScan(slot)
+                if let p = position(of: id), p.position != scanned {
+                    problems.append("\(id) is number \(scanned) in its line, but position says \(p.position)")
+                }
                 if !bucketHeaps[Int(c.bucket)].storage.contains(where: { $0.slot == slot && $0.version == c.version && $0.id == c.id.rawValue }) {
                     problems.append("\(id) waiting but not in its bucket")
                 }
@@ -132,5 +136,11 @@ extension Router {
     public func cost(of contact: ContactID) -> Int? {
         guard let slot = contactIndex[contact] else { return nil }
         return policy.capacityCost[contacts[Int(slot)].channel]
+    }
+
+    /// `position` without its shortcut for the back of the line: every live entry before it, plus one.
+    func positionByScan(_ slot: Int32) -> Int {
+        let c = contacts[Int(slot)]
+        return countAhead(of: WaitingEntry(key: c.orderKey, id: c.id.rawValue, slot: slot, version: c.version), in: Int(c.bucket)) + 1
     }
 }

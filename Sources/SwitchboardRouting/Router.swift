@@ -179,22 +179,32 @@ public struct Router: Sendable {
     }
 
     /// A waiting contact's position among contacts with the same effective requirements, and an
-    /// estimate of its wait from how fast that line has been moving. O(length of that line).
+    /// estimate of its wait from how fast that line has been moving. O(1) for the contact at the
+    /// back of its line (a new arrival, usually, so nearly every PushContact answer); otherwise
+    /// O(length of that line).
     public func position(of contact: ContactID) -> QueuePosition? {
         guard let slot = contactIndex[contact] else { return nil }
         let c = contacts[Int(slot)]
         guard c.phase == .waiting else { return nil }
         let b = buckets[Int(c.bucket)]
         let mine = WaitingEntry(key: c.orderKey, id: c.id.rawValue, slot: slot, version: c.version)
-        var ahead = 0
-        for e in bucketHeaps[Int(c.bucket)].storage where e < mine && contacts[Int(e.slot)].version == e.version && contacts[Int(e.slot)].id.rawValue == e.id {
-            ahead += 1
-        }
+        let ahead = mine.order < b.backOfLine ? countAhead(of: mine, in: Int(c.bucket)) : b.live - 1
         var estimate: Span? = nil
         if b.lastDeparture != nil, b.departureGap > 0 {
             estimate = Span(microseconds: Int64(b.departureGap * Double(ahead + 1)))
         }
         return QueuePosition(position: ahead + 1, estimatedWait: estimate, queueLength: b.live)
+    }
+
+    /// The live entries of bucket `bucket` ordered before `mine`: a plain scan of the line's heap.
+    /// (A walk from the heap's root that stops behind `mine` visits fewer entries, but costs more
+    /// per entry; it lost to the scan for a contact in the middle of a 100k line.)
+    func countAhead(of mine: WaitingEntry, in bucket: Int) -> Int {
+        var ahead = 0
+        for e in bucketHeaps[bucket].storage where e < mine && contacts[Int(e.slot)].version == e.version && contacts[Int(e.slot)].id.rawValue == e.id {
+            ahead += 1
+        }
+        return ahead
     }
 
     /// One agent's state and load, or nil if it never logged in.

@@ -68,7 +68,13 @@ final class LiveState {
     /// Open offers: to whom, and the offer as sent (so a stream that opens later can send it).
     private(set) var offers: [ContactID: (agent: AgentID, offer: Switchboard_V1_Offer)] = [:]
     private(set) var assignments: [ContactID: Assignment] = [:]
+    /// Kept for `policy.threading.idempotencyRetention` after the contact finished (the same window
+    /// as a PushContact's idempotency key), then forgotten: a server that runs for weeks must not
+    /// keep an answer for every contact it ever saw. Pruned by command time, so replay agrees.
     private var finished: [ContactID: Finished] = [:]
+    /// Finished contacts in the order they finished; entries before `finishedHead` are forgotten.
+    private var finishedOrder: [(contact: ContactID, at: Instant)] = []
+    private var finishedHead = 0
     /// Every agent that ever logged in, in login order (for stats and the restart logout).
     private(set) var agents: [AgentID] = []
     private var knownAgents: Set<AgentID> = []
@@ -177,7 +183,11 @@ final class LiveState {
         if let a = assignments[id] {
             throw .failedPrecondition("\(id) was accepted by agent \(a.agent), who completes it; it cannot end without an agent now")
         }
-        guard let record = contacts[id] else { throw .notFound("\(id) is not known", field: "contact_id") }
+        guard let record = contacts[id] else {
+            let hours = policy.threading.idempotencyRetention.seconds / 3_600
+            let retention = hours == hours.rounded() ? "\(Int(hours)) h" : "\(policy.threading.idempotencyRetention)"
+            throw .notFound("\(id) is not known, or finished more than \(retention) ago (threading.idempotency_retention)", field: "contact_id")
+        }
         let offeredTo = offers[id]?.agent
         begin(now, withdrawn: .contactEnded, state: "")
         defer { finish() }
@@ -188,7 +198,7 @@ final class LiveState {
             effects?.append(.withdraw(agent, id, .contactEnded))
         }
         contacts[id] = nil
-        finished[id] = .ended(reason, waited: waited)
+        rememberFinished(id, .ended(reason, waited: waited), at: now)
         var response = Switchboard_V1_EndContactResponse()
         response.waitedMicros = waited.microseconds
         response.offerWithdrawn = offeredTo != nil
@@ -293,6 +303,24 @@ final class LiveState {
         return (Switchboard_V1_DeclineResponse(), true)
     }
 
+    /// Keeps the answer for retries of a finished contact, and forgets those past retention.
+    private func rememberFinished(_ id: ContactID, _ how: Finished, at now: Instant) {
+        finished[id] = how
+        finishedOrder.append((id, now))
+        let horizon = now - policy.threading.idempotencyRetention
+        while finishedHead < finishedOrder.count, finishedOrder[finishedHead].at < horizon {
+            finished.removeValue(forKey: finishedOrder[finishedHead].contact)
+            finishedHead += 1
+        }
+        if finishedHead > 1024, finishedHead * 2 > finishedOrder.count {
+            finishedOrder.removeFirst(finishedHead)
+            finishedHead = 0
+        }
+    }
+
+    /// How many finished contacts are remembered for retries (for tests).
+    var rememberedFinishedCount: Int { finished.count }
+
     func complete(_ request: Switchboard_V1_CompleteRequest, at now: Instant) throws(SwitchboardError) -> (Switchboard_V1_CompleteResponse, changed: Bool) {
         let agent = try wireAgentID(request.agentID)
         let id = try wireContactID(request.contactID)
@@ -316,7 +344,7 @@ final class LiveState {
         response.handleMicros = (now - a.acceptedAt).microseconds
         assignments[id] = nil
         contacts[id] = nil
-        finished[id] = .completed(agent: agent, response)
+        rememberFinished(id, .completed(agent: agent, response), at: now)
         return (response, true)
     }
 

@@ -76,7 +76,7 @@ public final class Client {
     ///
     /// The socket does not set `ZMQ_IMMEDIATE`: with it, libzmq tears down a connection's pipe when
     /// the server closes it, and a reply that arrived just before (the answers a stopping server
-    /// flushes on its way out) was seen lost in about one run in four on a loaded machine. Without
+    /// flushes on its way out) was seen lost in about a third of runs on a loaded machine. Without
     /// it a send to a server that is not there would queue silently, so the client watches the
     /// connection through a socket monitor instead and bounds the wait itself.
     public init(endpoint: String, context: Context, configuration: Configuration = Configuration()) throws(ClientError) {

@@ -153,6 +153,8 @@ public struct Engine: Sendable {
         self.acceptsOffersAtOnce = acceptsOffersAtOnce
         self.directory = CaseDirectory(policy: policy.threading)
         self.router = try Router(policy: policy.routing)
+        // Explanations travel only in offer events.
+        router.explainsOffers = publishing.contains(.offers)
         if trackKPIs {
             var thresholds: [Channel: Span] = [:]
             for ch in Channel.allCases { thresholds[ch] = policy.routing.serviceLevelTarget[ch] }
@@ -236,8 +238,9 @@ public struct Engine: Sendable {
             throw error
         }
         var outcome = PushReceipt.Routing.queued
-        for e in scratch {
-            if case .offered(let o) = e, o.contact == id { outcome = .offered(to: o.agent) }
+        for i in scratch.indices {
+            // Matching the element in place binds the agent alone, not a copy of the whole event.
+            if case .offered(let o) = scratch[i], o.contact == id { outcome = .offered(to: o.agent) }
         }
         publish(at: now, events: &events)
         return PushReceipt(contact: id, caseID: decision.caseID, customer: decision.customer, threading: result, routing: outcome)

@@ -248,6 +248,8 @@ struct AgentRecord: Sendable {
     var heapClass: Int8 = 0
     /// Version of the agent's live idle-heap entries.
     var indexVersion: UInt32 = 0
+    /// The agent-wide part of its index key when its entries were filed (see `refreshAgentIndex`).
+    var indexedShared: Double = 0
     /// Buckets of contacts transferred to this agent by name, one per channel (-1: none yet).
     var personalBuckets: SIMD4<Int32> = SIMD4(repeating: -1)
     var missedInARow: Int32 = 0

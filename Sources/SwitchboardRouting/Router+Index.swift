@@ -43,6 +43,7 @@ extension Router {
         idleHeaps.append(contentsOf: repeatElement(IdleHeap(), count: classCosts.count))
         cellIndex[k] = c
         cellNonEmpty.append(0)
+        cellUsed.append(false)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         levelPrefixTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
@@ -113,8 +114,13 @@ extension Router {
             var langs: [Int32] = []
             key.languages.forEach { langs.append($0) }
             for l in langs {
-                queueCells.append(cellFor(language: l, skillA: pair.a.skill, skillB: pair.b.skill))
+                let cell = cellFor(language: l, skillA: pair.a.skill, skillB: pair.b.skill)
+                queueCells.append(cell)
                 agentCells.append(cellFor(language: l, skillA: first.skill))
+                if !cellUsed[Int(cell)] {
+                    cellUsed[Int(cell)] = true
+                    usedCellEpoch &+= 1
+                }
             }
         }
         let b = Int32(buckets.count)
@@ -293,10 +299,17 @@ extension Router {
     /// Keeps the agent filed in its cells exactly while it could take something, in the heap of its
     /// spare-capacity class and under its current key. Old entries die by version; a heap whose
     /// dead entries outnumber the living is compacted.
+    ///
+    /// When the agent stays in the same class under the same key (a contact completed into
+    /// wrap-up: the units stay taken, nothing else moved), its entries are already right and
+    /// nothing is re-filed.
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
         let a = agents[ai]
         let cls = a.status == .available && a.reservedFor < 0 ? capacityClass(spare: a.capacity - a.load) : 0
+        // The index score differs between the agent's cells only by the skill level term.
+        let shared = indexShared(a)
+        if a.indexed && Int(a.heapClass) == cls && a.indexedShared == shared { return }
         let n = agentCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
@@ -306,19 +319,29 @@ extension Router {
         agents[ai].indexed = cls > 0
         agents[ai].heapClass = Int8(cls)
         guard cls > 0 else { return }
+        agents[ai].indexedShared = shared
         let h = cls - 1
         let version = agents[ai].indexVersion
-        // The index score differs between the agent's cells only by the skill level term.
-        let w = policy.scoring
-        let shared = w.spareCapacity * Double(a.capacity - a.load) / Double(a.capacity)
-            - w.idlePerMinute * (Double(a.idleSince.microseconds) / 60_000_000)
         for i in 0..<n {
             let heap = idleHeapIndex(cell: Int(agentCells[ai][i]), class: h)
-            let key = AgentKey(negatedScore: -(w.skillLevel * Double(agentCellLevels[ai][i]) + shared), order: a.order)
+            let key = indexKey(a, shared: shared, level: agentCellLevels[ai][i])
             idleHeaps[heap].heap.insert(IdleEntry(key: key, agent: slot, version: version))
             idleHeaps[heap].live += 1
             if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
         }
+    }
+
+    /// The part of an idle agent's index score that is the same in all its cells: spare capacity
+    /// and how long it has been idle (as `-idleSince`, so the key need not change as time passes).
+    @inline(__always) func indexShared(_ a: AgentRecord) -> Double {
+        let w = policy.scoring
+        return w.spareCapacity * Double(a.capacity - a.load) / Double(a.capacity)
+            - w.idlePerMinute * (Double(a.idleSince.microseconds) / 60_000_000)
+    }
+
+    /// An idle agent's key in a cell whose skill it has at `level` (0 for the "any skill" cells).
+    @inline(__always) func indexKey(_ a: AgentRecord, shared: Double, level: UInt8) -> AgentKey {
+        AgentKey(negatedScore: -(policy.scoring.skillLevel * Double(level) + shared), order: a.order)
     }
 
     /// Where a cell's idle-agent heap of one capacity class sits in `idleHeaps`.
@@ -417,11 +440,12 @@ extension Router {
         // The named agents (preferred, affinity) are scored before the walk; the walk skips them.
         var namedA: Int32 = -1
         var namedB: Int32 = -1
+        let explains = explainsOffers
         @inline(__always) func consider(_ a: Int32, _ router: borrowing Router) {
             if a == best || a == namedA || a == namedB { return }
             considered += 1
             let s = router.score(a, contact: c, now: now)
-            if top.count < TopCandidates.capacity || s > top[top.count - 1].score {
+            if explains && (top.count < TopCandidates.capacity || s > top[top.count - 1].score) {
                 top.offer(ScoredAgent(agent: router.agentIDs[Int(a)], score: s))
             }
             if s > bestScore || (s == bestScore && router.agents[Int(a)].order < router.agents[Int(best)].order) {
@@ -465,15 +489,21 @@ extension Router {
             // score is its index score plus terms that do not depend on the agent, except the
             // exact-language bonus and the named-agent bonuses (those agents were scored above).
             // So once the next index score cannot beat the third best found (the explanation keeps
-            // three), the walk stops: exact, and usually after three eligible agents.
+            // three), the walk stops: exact, and usually after three eligible agents. Without
+            // explanations, it stops once the next cannot beat the best: the same choice, sooner.
             let sig = signatures[Int(c.signature)].key
             let exactBound = sig.required[1] == 0 && sig.preferred[0] == 0
             let w = policy.scoring
             let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)
                 - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
             while found < limit && visits < visitLimit, let f = popAgentFrontier() {
-                if exactBound && top.count == TopCandidates.capacity && -f.key.negatedScore + offset < top[TopCandidates.capacity - 1].score {
-                    break
+                if exactBound {
+                    let bound = -f.key.negatedScore + offset
+                    if explains {
+                        if top.count == TopCandidates.capacity && bound < top[TopCandidates.capacity - 1].score { break }
+                    } else if best >= 0 && bound < bestScore {
+                        break
+                    }
                 }
                 visits += 1
                 let cell = Int(f.cell)
@@ -605,9 +635,10 @@ extension Router {
         }
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
-        for k in 0..<agentQueueCells[ai].count {
-            let cell = Int(agentQueueCells[ai][k])
-            let levels = agentQueueMasks[ai][k]
+        if agentUsedEpoch[ai] != usedCellEpoch { refreshUsedQueueCells(of: ai) }
+        for k in 0..<agentUsedQueueCells[ai].count {
+            let cell = Int(agentUsedQueueCells[ai][k])
+            let levels = agentUsedQueueMasks[ai][k]
             let live = levels & fit & cellNonEmpty[cell]
             if live == 0 { continue }
             // One summary per channel with anything waiting: the least first key over the levels
@@ -661,6 +692,19 @@ extension Router {
             look(at: b, &self)
         }
         return result
+    }
+
+    /// Recomputes which of the agent's queue cells some bucket uses (see `agentUsedQueueCells`).
+    mutating func refreshUsedQueueCells(of ai: Int) {
+        var cells: [Int32] = []
+        var masks: [UInt64] = []
+        for (k, c) in agentQueueCells[ai].enumerated() where cellUsed[Int(c)] {
+            cells.append(c)
+            masks.append(agentQueueMasks[ai][k])
+        }
+        agentUsedQueueCells[ai] = cells
+        agentUsedQueueMasks[ai] = masks
+        agentUsedEpoch[ai] = usedCellEpoch
     }
 
     @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {

@@ -70,6 +70,16 @@ extension Router {
                 for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
                     problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
                 }
+                for e in liveEntries {
+                    let a = agents[Int(e.agent)]
+                    guard let k = agentCells[Int(e.agent)].firstIndex(of: Int32(ci)) else {
+                        problems.append("\(agentIDs[Int(e.agent)]) filed in cell \(ci), not one of its own")
+                        continue
+                    }
+                    if e.key != indexKey(a, shared: indexShared(a), level: agentCellLevels[Int(e.agent)][k]) {
+                        problems.append("\(agentIDs[Int(e.agent)]) filed in cell \(ci) under a stale key")
+                    }
+                }
             }
         }
         for (bi, b) in buckets.enumerated() {

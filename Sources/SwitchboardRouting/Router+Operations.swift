@@ -58,6 +58,9 @@ extension Router {
             agentCellLevels.append([])
             agentQueueCells.append([])
             agentQueueMasks.append([])
+            agentUsedQueueCells.append([])
+            agentUsedQueueMasks.append([])
+            agentUsedEpoch.append(0)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
@@ -95,6 +98,7 @@ extension Router {
         }
         agentQueueCells[ai] = queueCells
         agentQueueMasks[ai] = queueMasks
+        agentUsedEpoch[ai] = 0
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
@@ -239,12 +243,19 @@ extension Router {
     /// The agent finished the contact. Its units stay taken for the wrap-up (`wrapUp`, or the
     /// channel's default), then free up and take waiting work.
     public mutating func complete(_ contact: ContactID, by agent: AgentID, wrapUp: Span? = nil, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
-        let a = try agentSlot(agent)
-        guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
-        let c = contacts[Int(slot)]
-        guard c.phase == .assigned, c.agent == a else {
-            throw .failedPrecondition("\(contact) is not assigned to \(agent); only the agent that accepted it can complete it")
+        let a: Int32
+        let slot: Int32
+        if let h = holder(of: contact, is: agent), contacts[Int(h.slot)].phase == .assigned {
+            (slot, a) = h
+        } else {
+            a = try agentSlot(agent)
+            guard let s = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
+            guard contacts[Int(s)].phase == .assigned, contacts[Int(s)].agent == a else {
+                throw .failedPrecondition("\(contact) is not assigned to \(agent); only the agent that accepted it can complete it")
+            }
+            slot = s
         }
+        let c = contacts[Int(slot)]
         if let wrapUp, wrapUp < .zero { throw .invalidArgument("wrap-up must not be negative", field: "wrap_up") }
         let span = wrapUp ?? policy.wrapUp[c.channel]
         let cost = Int32(policy.capacityCost[c.channel])
@@ -415,7 +426,18 @@ extension Router {
         return s
     }
 
+    /// The contact's slot and its agent's slot when `agent` is the agent the contact is with
+    /// (offered or assigned): one integer lookup and a name comparison instead of hashing the name.
+    /// Nil when not, and the caller takes the slow path that names what is wrong.
+    @inline(__always) func holder(of contact: ContactID, is agent: AgentID) -> (slot: Int32, agent: Int32)? {
+        guard let slot = contactIndex[contact] else { return nil }
+        let a = contacts[Int(slot)].agent
+        guard a >= 0, agentIDs[Int(a)] == agent else { return nil }
+        return (slot, a)
+    }
+
     func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {
+        if let (slot, a) = holder(of: contact, is: agent), contacts[Int(slot)].phase == .offered { return (slot, a) }
         let a = try agentSlot(agent)
         guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
         let c = contacts[Int(slot)]
@@ -569,7 +591,7 @@ extension Router {
     mutating func offerFromLine(_ slot: Int32, to a: Int32, rule: Explanation.Rule, considered: Int, now: Instant, events: inout [RoutingEvent]) {
         let c = contacts[Int(slot)]
         var top = TopCandidates()
-        top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now)))
+        if explainsOffers { top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now))) }
         let exp = Explanation(
             rule: rule, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
             waited: now - c.arrivedAt, considered: considered, candidates: top)

@@ -42,6 +42,17 @@ public struct Router: Sendable {
     /// each the queue heaps (channel × level) its skill level allows.
     var agentQueueCells: [[Int32]] = []
     var agentQueueMasks: [[UInt64]] = []
+    /// The part of `agentQueueCells` (and masks) that some bucket files in, as of `usedCellEpoch`
+    /// `agentUsedEpoch` (refreshed by the freed-capacity search when stale). An agent with ten
+    /// skills in three languages has 168 queue cells, most of them pairs of skills no contact asks
+    /// for together; the search need not look at those.
+    var agentUsedQueueCells: [[Int32]] = []
+    var agentUsedQueueMasks: [[UInt64]] = []
+    var agentUsedEpoch: [UInt32] = []
+    /// Per cell: some bucket files its contacts there. Never goes back to false.
+    var cellUsed: [Bool] = []
+    /// Bumped each time a cell is used for the first time.
+    var usedCellEpoch: UInt32 = 1
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8
@@ -99,6 +110,13 @@ public struct Router: Sendable {
     /// to reserve capacity (its arrival is at least its key minus the offset), so the head-of-line
     /// search never looks at it.
     let reservationKeyOffsets: [Int64]
+
+    /// Offers carry the best few candidates and their scores (`Explanation.candidates`). A caller
+    /// that never reads offers (the simulator, whose agents accept at once) turns it off: no agent
+    /// names are copied and no score is computed only to be explained, and the search for the best
+    /// idle agent stops as soon as nobody left can beat the best so far rather than the third
+    /// best. Every decision is the same either way; `considered` then counts only what was looked at.
+    public var explainsOffers = true
 
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []

@@ -22,7 +22,7 @@ struct RandomRun {
     var loggedIn: Set<AgentID> = []
     let seed: Int
 
-    init(seed: Int) throws {
+    init(seed: Int, explainsOffers: Bool = true) throws {
         var policy = RoutingPolicy()
         policy.languageFallbacks = ["es": ["en"]]
         policy.reofferCooldown = .seconds(10)
@@ -33,6 +33,7 @@ struct RandomRun {
             RelaxationStep(after: .seconds(40), widenLanguage: true),
         ]
         router = try Router(policy: policy)
+        router.explainsOffers = explainsOffers
         self.seed = seed
     }
 
@@ -190,6 +191,37 @@ struct RandomRun {
                     second.step(v)
                 }
                 #expect(first.log == second.log)
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+
+    /// Offers without explanations (as the simulator runs) go to the same agents at the same
+    /// moments as offers with them; only the explanation is missing.
+    @Test func explanationsChangeNoDecision() async {
+        func decisions(_ log: [RoutingEvent]) -> [RoutingEvent] {
+            log.map { e in
+                guard case .offered(var o) = e else { return e }
+                o.explanation = Explanation(rule: o.explanation.rule, step: o.explanation.step, orderKey: o.explanation.orderKey,
+                                            waited: o.explanation.waited, considered: 0, candidates: TopCandidates())
+                return .offered(o)
+            }
+        }
+        await propertyCheck(count: 150, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
+            do {
+                var explained = try RandomRun(seed: seed)
+                var bare = try RandomRun(seed: seed, explainsOffers: false)
+                for v in ops {
+                    explained.step(v)
+                    bare.step(v)
+                }
+                #expect(bare.problems.isEmpty, "\(bare.problems.prefix(5))")
+                #expect(decisions(explained.log) == decisions(bare.log))
+                #expect(bare.log.allSatisfy { e in
+                    if case .offered(let o) = e { return o.explanation.candidates.isEmpty }
+                    return true
+                })
             } catch {
                 Issue.record("setup failed: \(error)")
             }

@@ -192,6 +192,34 @@ public struct Engine: Sendable {
     /// does nothing else.
     public mutating func pushContact(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> PushReceipt {
         let id = ContactID(nextContact)
+        let result = try admit(new, at: now, events: &events)
+        switch result {
+        case .duplicate(let d):
+            return PushReceipt(contact: d.original, caseID: d.caseID, customer: d.customer, threading: result, routing: .duplicate)
+        case .threaded(let decision):
+            var outcome = PushReceipt.Routing.queued
+            for i in scratch.indices {
+                // Matching the element in place binds the agent alone, not a copy of the whole event.
+                if case .offered(let o) = scratch[i], o.contact == id { outcome = .offered(to: o.agent) }
+            }
+            return PushReceipt(contact: id, caseID: decision.caseID, customer: decision.customer, threading: result, routing: outcome)
+        }
+    }
+
+    /// `pushContact` for a caller that needs only the contact's id (the original's for a
+    /// duplicate) and reads the rest from `events`, as the simulator does: the same threading and
+    /// routing, without building the receipt.
+    public mutating func push(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ContactID {
+        let id = ContactID(nextContact)
+        if case .duplicate(let d) = try admit(new, at: now, events: &events) { return d.original }
+        return id
+    }
+
+    /// Threads and routes `new` as contact `nextContact` (unless it is a duplicate); the router's
+    /// events for it stay in `scratch` until the next operation.
+    @inline(__always)
+    mutating func admit(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ThreadingResult {
+        let id = ContactID(nextContact)
         let arrivedAt = new.arrivedAt ?? now
         var request = RoutingRequest(
             contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
@@ -205,8 +233,8 @@ public struct Engine: Sendable {
         let result = try directory.thread(input, contact: id, at: now)
         let decision: ThreadingDecision
         switch result {
-        case .duplicate(let d):
-            return PushReceipt(contact: d.original, caseID: d.caseID, customer: d.customer, threading: result, routing: .duplicate)
+        case .duplicate:
+            return result
         case .threaded(let d):
             decision = d
         }
@@ -237,13 +265,8 @@ public struct Engine: Sendable {
             _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now)
             throw error
         }
-        var outcome = PushReceipt.Routing.queued
-        for i in scratch.indices {
-            // Matching the element in place binds the agent alone, not a copy of the whole event.
-            if case .offered(let o) = scratch[i], o.contact == id { outcome = .offered(to: o.agent) }
-        }
         publish(at: now, events: &events)
-        return PushReceipt(contact: id, caseID: decision.caseID, customer: decision.customer, threading: result, routing: outcome)
+        return result
     }
 
     /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.

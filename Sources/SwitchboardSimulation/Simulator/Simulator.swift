@@ -457,9 +457,9 @@ struct Replication {
         pending.language = language
         pending.priority = plan.priorities?.draw(&rng) ?? 5
         pending.required = plan.skills?.draw(&rng) ?? []
-        let receipt = try engine.pushContact(pending, at: now, events: &events)
-        guard receipt.contact.rawValue == UInt64(slot + 1) else {
-            throw SwitchboardError(.internal, "the engine numbered contact \(slot + 1) as \(receipt.contact); the simulator expects dense ids from 1")
+        let contact = try engine.push(pending, at: now, events: &events)
+        guard contact.rawValue == UInt64(slot + 1) else {
+            throw SwitchboardError(.internal, "the engine numbered contact \(slot + 1) as \(contact); the simulator expects dense ids from 1")
         }
         try processEngineEvents(at: t)
         if records[slot].state == .waiting, let patience = plan.patience {

@@ -91,14 +91,17 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
 
     mutating func insert(_ e: Element) {
         storage.append(e)
-        var i = storage.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard e < storage[p] else { break }
-            storage[i] = storage[p]
-            i = p
+        // Through a buffer pointer: the array was made unique by the append.
+        storage.withUnsafeMutableBufferPointer { s in
+            var i = s.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard e < s[p] else { break }
+                s[i] = s[p]
+                i = p
+            }
+            s[i] = e
         }
-        storage[i] = e
     }
 
     @discardableResult
@@ -123,18 +126,20 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
     }
 
     private mutating func siftDown(_ start: Int) {
-        var i = start
-        let moving = storage[i]
-        let n = storage.count
-        while true {
-            let l = 2 * i + 1
-            guard l < n else { break }
-            var c = l
-            if l + 1 < n && storage[l + 1] < storage[l] { c = l + 1 }
-            guard storage[c] < moving else { break }
-            storage[i] = storage[c]
-            i = c
+        storage.withUnsafeMutableBufferPointer { s in
+            var i = start
+            let moving = s[i]
+            let n = s.count
+            while true {
+                let l = 2 * i + 1
+                guard l < n else { break }
+                var c = l
+                if l + 1 < n && s[l + 1] < s[l] { c = l + 1 }
+                guard s[c] < moving else { break }
+                s[i] = s[c]
+                i = c
+            }
+            s[i] = moving
         }
-        storage[i] = moving
     }
 }

@@ -322,12 +322,30 @@ extension Router {
         agents[ai].indexedShared = shared
         let h = cls - 1
         let version = agents[ai].indexVersion
-        for i in 0..<n {
-            let heap = idleHeapIndex(cell: Int(agentCells[ai][i]), class: h)
-            let key = indexKey(a, shared: shared, level: agentCellLevels[ai][i])
-            idleHeaps[heap].heap.insert(IdleEntry(key: key, agent: slot, version: version))
-            idleHeaps[heap].live += 1
-            if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
+        // One pass through a buffer pointer: an agent is filed in dozens of cells (every language
+        // it speaks × every skill it has), and indexing `idleHeaps` for each would check its
+        // uniqueness every time.
+        let cellsOfAgent = agentCells[ai]
+        let levels = agentCellLevels[ai]
+        let classes = classCosts.count
+        let skillWeight = policy.scoring.skillLevel
+        let order = a.order
+        let crowded = idleHeaps.withUnsafeMutableBufferPointer { heaps -> Bool in
+            var crowded = false
+            for i in 0..<n {
+                let heap = Int(cellsOfAgent[i]) &* classes &+ h
+                let key = Self.indexKey(skillWeight: skillWeight, level: levels[i], shared: shared, order: order)
+                heaps[heap].heap.insert(IdleEntry(key: key, agent: slot, version: version))
+                heaps[heap].live += 1
+                if heaps[heap].heap.count > 2 * heaps[heap].live + 32 { crowded = true }
+            }
+            return crowded
+        }
+        if crowded {
+            for i in 0..<n {
+                let heap = idleHeapIndex(cell: Int(cellsOfAgent[i]), class: h)
+                if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
+            }
         }
     }
 
@@ -341,7 +359,11 @@ extension Router {
 
     /// An idle agent's key in a cell whose skill it has at `level` (0 for the "any skill" cells).
     @inline(__always) func indexKey(_ a: AgentRecord, shared: Double, level: UInt8) -> AgentKey {
-        AgentKey(negatedScore: -(policy.scoring.skillLevel * Double(level) + shared), order: a.order)
+        Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: shared, order: a.order)
+    }
+
+    @inline(__always) static func indexKey(skillWeight: Double, level: UInt8, shared: Double, order: UInt64) -> AgentKey {
+        AgentKey(negatedScore: -(skillWeight * Double(level) + shared), order: order)
     }
 
     /// Where a cell's idle-agent heap of one capacity class sits in `idleHeaps`.

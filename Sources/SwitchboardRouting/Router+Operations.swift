@@ -565,7 +565,9 @@ extension Router {
             removeWaiting(reserved, now: now, departed: true)
             offerFromLine(reserved, to: a, rule: .reservedCapacity, considered: 1, now: now, events: &events)
         }
-        while isRoutable(a) {
+        // Nothing waits anywhere (most of the time, in a centre that meets its service level):
+        // there is nothing to search for.
+        while waitingCount > 0 && isRoutable(a) {
             let spare = agents[ai].capacity - agents[ai].load
             let capacity = agents[ai].capacity
             // Look past what fits only when something bigger could be waiting for this agent.

@@ -133,6 +133,8 @@ public struct Engine: Sendable {
     public let publishing: EngineEventKinds
     /// Every offer is accepted by its agent as soon as it is made (see `init`).
     public let acceptsOffersAtOnce: Bool
+    /// Contacts nothing could ever thread to are given a customer and a case (see `init`).
+    public let recordsUnthreadableContacts: Bool
 
     /// - Parameters:
     ///   - trackKPIs: feed the KPI tracker from events (the live server does; a simulator that
@@ -144,13 +146,27 @@ public struct Engine: Sendable {
     ///     agents do. The same `Router.accept` runs, right after the operation that made the offer,
     ///     as if the caller had called `accept` on reading the `contactOffered` event; it saves the
     ///     caller a round trip per contact. The live server leaves it off: its agents decide.
+    ///   - recordsUnthreadableContacts: off, a contact that carries nothing to thread by (no
+    ///     identifier, case reference, Message-ID, In-Reply-To, References or idempotency key) is
+    ///     routed without opening a customer and a case for it: its events and receipt name case
+    ///     and customer 0, and it has no case history. Nothing can ever join such a case (threading
+    ///     needs an identifier, a reference or a header to find it), and routing reads the case only
+    ///     for its last handler, which a new case does not have, so every routing decision is the
+    ///     same. A simulator whose one-off customers are anonymous saves a customer, a case and a
+    ///     history entry per contact. On (the default, and what the live server uses), every
+    ///     contact has a case. KPIs count per case, so `trackKPIs` needs it on.
     public init(
-        policy: Policy = Policy(), trackKPIs: Bool = true, publishing: EngineEventKinds = .all, acceptsOffersAtOnce: Bool = false
+        policy: Policy = Policy(), trackKPIs: Bool = true, publishing: EngineEventKinds = .all, acceptsOffersAtOnce: Bool = false,
+        recordsUnthreadableContacts: Bool = true
     ) throws(SwitchboardError) {
         try policy.validate()
+        if trackKPIs && !recordsUnthreadableContacts {
+            throw .invalidArgument("KPIs are counted per case: an engine that tracks them records every contact", field: "recordsUnthreadableContacts")
+        }
         self.policy = policy
         self.publishing = publishing
         self.acceptsOffersAtOnce = acceptsOffersAtOnce
+        self.recordsUnthreadableContacts = recordsUnthreadableContacts
         self.directory = CaseDirectory(policy: policy.threading)
         self.router = try Router(policy: policy.routing)
         // Explanations travel only in offer events.
@@ -226,11 +242,21 @@ public struct Engine: Sendable {
             priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
         // `validate` itself would first copy the whole router to the stack (see `validateInPlace`).
         try router.validateInPlace(request)
-        let input = ThreadingInput(
-            channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
-            caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
-            references: new.references, idempotencyKey: new.idempotencyKey)
-        let result = try directory.thread(input, contact: id, at: now)
+        let result: ThreadingResult
+        let recorded = recordsUnthreadableContacts || !Self.isUnthreadable(new)
+        if recorded {
+            let input = ThreadingInput(
+                channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
+                caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
+                references: new.references, idempotencyKey: new.idempotencyKey)
+            result = try directory.thread(input, contact: id, at: now)
+        } else {
+            // The checks `thread` makes of what such a contact carries.
+            if let topic = new.topic, topic.utf8.count > 256 {
+                throw .invalidArgument("topic is longer than 256 bytes", field: "topic")
+            }
+            result = .threaded(.unrecorded(contact: id, at: now))
+        }
         let decision: ThreadingDecision
         switch result {
         case .duplicate:
@@ -239,7 +265,7 @@ public struct Engine: Sendable {
             decision = d
         }
         nextContact += 1
-        if publishing.contains(.threading) {
+        if recorded && publishing.contains(.threading) {
             for m in decision.merges { events.append(.customersMerged(m)) }
             if decision.isNewCase {
                 events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
@@ -251,7 +277,7 @@ public struct Engine: Sendable {
         live[id.rawValue] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
         kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
 
-        if !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
+        if recorded, !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
             request.lastHandler = last.agent
             request.lastHandledAt = last.at
         }
@@ -262,11 +288,19 @@ public struct Engine: Sendable {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.
             live.removeValue(forKey: id.rawValue)
-            _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now)
+            if recorded { _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now) }
             throw error
         }
         publish(at: now, events: &events)
         return result
+    }
+
+    /// Nothing in the contact could thread it, or a later contact to it: no identifier, case
+    /// reference, email header or idempotency key. (A subject tag needs the case's customer, and
+    /// an anonymous contact's customer is new.)
+    static func isUnthreadable(_ c: NewContact) -> Bool {
+        c.identifiers.isEmpty && c.caseReference == nil && c.messageID == nil && c.inReplyTo == nil && c.references.isEmpty
+            && c.idempotencyKey == nil
     }
 
     /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.
@@ -289,13 +323,13 @@ public struct Engine: Sendable {
                 events.append(.contactAbandoned(contact, case: info.caseID, channel: info.channel, waited: waited, at: now))
             }
             kpis?.record(.abandoned(contact: contact, channel: info.channel, wait: waited, at: now))
-            _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .abandoned, at: now)
+            if info.caseID.rawValue != 0 { _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .abandoned, at: now) }
         case .selfServed:
             if publishing.contains(.ended) {
                 events.append(.contactSelfServed(contact, case: info.caseID, channel: info.channel, at: now))
             }
             kpis?.record(.selfServed(contact: contact, case: info.caseID, channel: info.channel, at: now))
-            _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .selfServed, at: now)
+            if info.caseID.rawValue != 0 { _ = try? directory.recordOutcome(contact: contact, case: info.caseID, outcome: .selfServed, at: now) }
         }
         publish(at: now, events: &events)
     }
@@ -348,7 +382,9 @@ public struct Engine: Sendable {
         if publishing.contains(.completed) {
             events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
         }
-        _ = try? directory.recordOutcome(contact: contact, case: info.caseID, resolved: completion.resolved, disposition: completion.disposition, at: now)
+        if info.caseID.rawValue != 0 {
+            _ = try? directory.recordOutcome(contact: contact, case: info.caseID, resolved: completion.resolved, disposition: completion.disposition, at: now)
+        }
         if kpis != nil {
             kpis?.record(.completed(
                 contact: contact, case: info.caseID, channel: info.channel, handleTime: now - (info.acceptedAt ?? now),
@@ -467,7 +503,7 @@ public struct Engine: Sendable {
                 }
                 guard let (caseID, first) = firstAnswer else { continue }
                 if first { kpis?.record(.answered(contact: c, channel: channel, wait: waited, at: now)) }
-                _ = try? directory.recordHandled(contact: c, case: caseID, agent: agent, at: now)
+                if caseID.rawValue != 0 { _ = try? directory.recordHandled(contact: c, case: caseID, agent: agent, at: now) }
                 if kinds.contains(.assigned) {
                     events.append(.contactAssigned(c, agent: agent, case: caseID, channel: channel, waited: waited, at: now))
                 }

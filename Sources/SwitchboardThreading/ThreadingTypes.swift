@@ -184,6 +184,12 @@ public struct ThreadingDecision: Hashable, Sendable, CustomStringConvertible {
         self.isAnonymous = isAnonymous
     }
 
+    /// The decision for a contact that was routed without being threaded (see the engine's
+    /// `recordsUnthreadableContacts`): no customer and no case (ids 0), rule `newCase`, anonymous.
+    public static func unrecorded(contact: ContactID, at: Instant) -> ThreadingDecision {
+        ThreadingDecision(contact: contact, isAnonymous: true, at: at)
+    }
+
     @inline(__always) private func flag(_ bit: UInt8) -> Bool { flags & bit != 0 }
     @inline(__always) private mutating func setFlag(_ bit: UInt8, _ on: Bool) { flags = on ? flags | bit : flags & ~bit }
 

@@ -193,3 +193,41 @@ struct EngineHarness {
         #expect(try JSONDecoder().decode(Policy.self, from: data) == policy)
     }
 }
+
+@Suite struct UnrecordedContactTests {
+    /// An engine that does not record unthreadable contacts routes an anonymous one exactly as
+    /// one that does, gives it no case, and still threads a contact that carries an identifier.
+    @Test func anonymousContactsAreRoutedWithoutACase() throws {
+        var recorded = try Engine(trackKPIs: false)
+        var bare = try Engine(trackKPIs: false, recordsUnthreadableContacts: false)
+        let now = Instant.seconds(1_000)
+        var events: [EngineEvent] = []
+        func run(_ engine: inout Engine) throws -> [PushReceipt] {
+            try engine.login(AgentProfile(id: "ann", skills: ["general": 5], languages: ["en"]), at: now, events: &events)
+            var receipts: [PushReceipt] = []
+            receipts.append(try engine.pushContact(NewContact(channel: .voice, language: "en"), at: now, events: &events))
+            receipts.append(try engine.pushContact(NewContact(channel: .chat, topic: "billing"), at: now, events: &events))
+            receipts.append(try engine.pushContact(NewContact(channel: .voice, identifiers: [.phone("+14155550100")]), at: now, events: &events))
+            try engine.accept(receipts[0].contact, by: "ann", at: now, events: &events)
+            try engine.complete(receipts[0].contact, by: "ann", Completion(resolved: true), at: now + .seconds(60), events: &events)
+            try engine.endContact(receipts[1].contact, reason: .abandoned, at: now + .seconds(61), events: &events)
+            return receipts
+        }
+        let withCases = try run(&recorded)
+        let withoutCases = try run(&bare)
+        #expect(withCases.map(\.contact) == withoutCases.map(\.contact))
+        #expect(withCases.map(\.routing) == withoutCases.map(\.routing))
+        #expect(withoutCases[0].caseID == CaseID(0) && withoutCases[0].customer == CustomerID(0))
+        #expect(withoutCases[1].caseID == CaseID(0))
+        #expect(withoutCases[2].caseID != CaseID(0))
+        #expect(withCases[0].caseID != CaseID(0))
+        #expect(bare.stats(at: now).cases == 1)
+        #expect(recorded.stats(at: now).cases == 3)
+        #expect(bare.caseHistory(withoutCases[2].caseID).count == 1)
+    }
+
+    /// KPIs count contacts per case, so an engine tracking them must record every contact.
+    @Test func trackingKPIsNeedsEveryContactRecorded() {
+        #expect(throws: SwitchboardError.self) { try Engine(trackKPIs: true, recordsUnthreadableContacts: false) }
+    }
+}

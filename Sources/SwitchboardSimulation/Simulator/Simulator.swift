@@ -18,6 +18,11 @@ public struct Simulator: Sendable {
     /// replication accepts on reading `contactOffered`, as a live agent would; the tests check
     /// both give the same run.
     var engineAcceptsOffers = true
+    /// Off, the engine routes the scenario's one-off (anonymous) customers without opening a
+    /// customer and a case for each (`Engine.recordsUnthreadableContacts`): nothing reads them, and
+    /// the tests check the run is the same either way. Customers who may come back carry an
+    /// identifier and are threaded as always.
+    var engineRecordsEveryContact = false
 
     /// - Parameter policy: the engine policy (the scenario's `policy:` keys decoded by the caller,
     ///   e.g. with SwitchboardConfig's strict decoder), or the defaults.
@@ -181,7 +186,8 @@ struct Replication {
         // its agents accept every offer at once, which the engine does for them in the same pass.
         engine = try Engine(policy: simulator.policy, trackKPIs: false,
                             publishing: simulator.engineAcceptsOffers ? [.queued, .assigned, .ended] : [.queued, .offers, .assigned, .ended],
-                            acceptsOffersAtOnce: simulator.engineAcceptsOffers)
+                            acceptsOffersAtOnce: simulator.engineAcceptsOffers,
+                            recordsUnthreadableContacts: simulator.engineRecordsEveryContact)
         rng = SplitMix64.stream(seed: scenario.seed, index: UInt64(index))
         guard staffing.count == scenario.groups.count, staffing.allSatisfy({ $0.count >= intervals }) else {
             throw .invalidArgument("the roster needs one count per group and interval", field: "staffing")
@@ -261,9 +267,13 @@ struct Replication {
             inService += most * (scenario.groups[g].capacity / cheapest + 1)
         }
         agents.reserveCapacity(rosterPeak)
+        // The case directory holds every contact, or (as runs go) only the customers who may
+        // come back: a first contact and a few returns each.
+        let recorded = simulator.engineRecordsEveryContact ? expectedContacts : min(expectedContacts, 4 * knownCustomers + 1024)
         engine.reserveCapacity(
             contacts: min(expectedContacts, 2 * inService + 256), agents: rosterPeak,
-            customers: expectedContacts, identifiers: knownCustomers, totalContacts: expectedContacts, emailShare: 0)
+            customers: simulator.engineRecordsEveryContact ? expectedContacts : knownCustomers + 1024, identifiers: knownCustomers,
+            totalContacts: recorded, emailShare: 0)
     }
 
     // MARK: The loop

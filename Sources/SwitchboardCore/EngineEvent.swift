@@ -4,19 +4,23 @@ import SwitchboardThreading
 
 /// Everything the engine did, in order, each stamped with the time it happened. These drive the
 /// KPIs, the server's PUB events and persistence. Appended to a buffer the caller owns and reuses.
+///
+/// The three large payloads (a threading decision, a merge, an offer with its explanation) are boxed, so an
+/// event is about 50 bytes rather than 180: every event is copied into the buffer and out again,
+/// and a caller that does not publish those kinds (the simulator) never pays for the box.
 public enum EngineEvent: Hashable, Sendable {
     /// A contact was threaded: which case, by which rule (the decision carries the reason).
-    case caseThreaded(ThreadingDecision)
+    indirect case caseThreaded(ThreadingDecision)
     /// A new case was opened for the contact.
     case caseOpened(CaseID, customer: CustomerID, contact: ContactID, at: Instant)
     /// A closed case reopened because the contact came back about it.
     case caseReopened(CaseID, contact: ContactID, at: Instant)
     /// Two customers turned out to be one.
-    case customersMerged(MergeRecord)
+    indirect case customersMerged(MergeRecord)
     /// The contact waits for an agent.
     case contactQueued(ContactID, case: CaseID, channel: Channel, at: Instant)
     /// The contact is offered to an agent (the offer says why, and until when).
-    case contactOffered(Offer, case: CaseID, at: Instant)
+    indirect case contactOffered(Offer, case: CaseID, at: Instant)
     case offerDeclined(ContactID, agent: AgentID, at: Instant)
     case offerExpired(ContactID, agent: AgentID, at: Instant)
     /// The agent accepted: `waited` is arrival to acceptance.

@@ -171,6 +171,7 @@ public struct Engine: Sendable {
         self.router = try Router(policy: policy.routing)
         // Explanations travel only in offer events.
         router.explainsOffers = publishing.contains(.offers)
+        router.offersAcceptedAtOnce = acceptsOffersAtOnce
         if trackKPIs {
             var thresholds: [Channel: Span] = [:]
             for ch in Channel.allCases { thresholds[ch] = policy.routing.serviceLevelTarget[ch] }

@@ -538,7 +538,9 @@ extension Router {
         agents[ai].offeredCount += 1
         agents[ai].idleSince = now
         if refresh { refreshAgentIndex(a) }
-        schedule(.offerTimeout, at: expires, lane: TimerLane.offer(channel), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        if !offersAcceptedAtOnce {
+            schedule(.offerTimeout, at: expires, lane: TimerLane.offer(channel), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
+        }
         events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }

@@ -117,6 +117,10 @@ public struct Router: Sendable {
     /// idle agent stops as soon as nobody left can beat the best so far rather than the third
     /// best. Every decision is the same either way; `considered` then counts only what was looked at.
     public var explainsOffers = true
+    /// The caller accepts every offer in the same instant it is made (the engine does, for the
+    /// simulator). No offer timeout is scheduled then: it could only come due after the acceptance
+    /// and be dropped, and a million dead timers cost a million pops.
+    public var offersAcceptedAtOnce = false
 
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []

@@ -44,6 +44,7 @@ extension Router {
         cellIndex[k] = c
         cellNonEmpty.append(0)
         cellUsed.append(false)
+        cellSearched.append(false)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         levelPrefixTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
@@ -116,7 +117,9 @@ extension Router {
             for l in langs {
                 let cell = cellFor(language: l, skillA: pair.a.skill, skillB: pair.b.skill)
                 queueCells.append(cell)
-                agentCells.append(cellFor(language: l, skillA: first.skill))
+                let searched = cellFor(language: l, skillA: first.skill)
+                agentCells.append(searched)
+                if !cellSearched[Int(searched)] { startSearching(cell: searched) }
                 if !cellUsed[Int(cell)] {
                     cellUsed[Int(cell)] = true
                     usedCellEpoch &+= 1
@@ -310,10 +313,12 @@ extension Router {
         // The index score differs between the agent's cells only by the skill level term.
         let shared = indexShared(a)
         if a.indexed && Int(a.heapClass) == cls && a.indexedShared == shared { return }
-        let n = agentCells[ai].count
+        // Up to date, the list names every cell the agent is filed in (see `startSearching`).
+        if agentFiledEpoch[ai] != searchedCellEpoch { refreshFiledCells(of: ai) }
+        let n = agentFiledCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
-            for i in 0..<n { idleHeaps[idleHeapIndex(cell: Int(agentCells[ai][i]), class: h)].live -= 1 }
+            for i in 0..<n { idleHeaps[idleHeapIndex(cell: Int(agentFiledCells[ai][i]), class: h)].live -= 1 }
         }
         agents[ai].indexVersion &+= 1
         agents[ai].indexed = cls > 0
@@ -325,8 +330,8 @@ extension Router {
         // One pass through a buffer pointer: an agent is filed in dozens of cells (every language
         // it speaks × every skill it has), and indexing `idleHeaps` for each would check its
         // uniqueness every time.
-        let cellsOfAgent = agentCells[ai]
-        let levels = agentCellLevels[ai]
+        let cellsOfAgent = agentFiledCells[ai]
+        let levels = agentFiledLevels[ai]
         let classes = classCosts.count
         let skillWeight = policy.scoring.skillLevel
         let order = a.order
@@ -346,6 +351,34 @@ extension Router {
                 let heap = idleHeapIndex(cell: Int(cellsOfAgent[i]), class: h)
                 if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
             }
+        }
+    }
+
+    /// Recomputes which of the agent's cells some bucket searches (see `agentFiledCells`).
+    mutating func refreshFiledCells(of ai: Int) {
+        var cells: [Int32] = []
+        var levels: [UInt8] = []
+        for (k, c) in agentCells[ai].enumerated() where cellSearched[Int(c)] {
+            cells.append(c)
+            levels.append(agentCellLevels[ai][k])
+        }
+        agentFiledCells[ai] = cells
+        agentFiledLevels[ai] = levels
+        agentFiledEpoch[ai] = searchedCellEpoch
+    }
+
+    /// A bucket searches `cell` for idle agents for the first time: every agent filed now that has
+    /// the cell is filed there too, under the key and version of its other entries.
+    mutating func startSearching(cell: Int32) {
+        cellSearched[Int(cell)] = true
+        searchedCellEpoch &+= 1
+        for ai in agents.indices where agents[ai].indexed {
+            guard let k = agentCells[ai].firstIndex(of: cell) else { continue }
+            let a = agents[ai]
+            let heap = idleHeapIndex(cell: Int(cell), class: Int(a.heapClass) - 1)
+            idleHeaps[heap].heap.insert(IdleEntry(
+                key: indexKey(a, shared: a.indexedShared, level: agentCellLevels[ai][k]), agent: Int32(ai), version: a.indexVersion))
+            idleHeaps[heap].live += 1
         }
     }
 

@@ -62,10 +62,13 @@ extension Router {
                 }
             }
         }
+        // Every idle agent is filed once in each of its cells that some bucket searches, and nowhere else.
+        var filed: [Int: [Int32]] = [:]
         for ci in cells.indices {
             for h in classCosts.indices {
                 let idle = idleHeaps[idleHeapIndex(cell: ci, class: h)]
                 let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
+                for e in liveEntries { filed[Int(e.agent), default: []].append(Int32(ci)) }
                 if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
                 for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
                     problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
@@ -80,6 +83,12 @@ extension Router {
                         problems.append("\(agentIDs[Int(e.agent)]) filed in cell \(ci) under a stale key")
                     }
                 }
+            }
+        }
+        for ai in agents.indices {
+            let expected = agents[ai].indexed ? agentCells[ai].filter { cellSearched[Int($0)] }.sorted() : []
+            if (filed[ai] ?? []).sorted() != expected {
+                problems.append("\(agentIDs[ai]) filed in cells \((filed[ai] ?? []).sorted()) but should be in \(expected)")
             }
         }
         for (bi, b) in buckets.enumerated() {

@@ -56,6 +56,9 @@ extension Router {
             agentActive.append([])
             agentCells.append([])
             agentCellLevels.append([])
+            agentFiledCells.append([])
+            agentFiledLevels.append([])
+            agentFiledEpoch.append(0)
             agentQueueCells.append([])
             agentQueueMasks.append([])
             agentUsedQueueCells.append([])
@@ -103,6 +106,7 @@ extension Router {
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
+        agentFiledEpoch[ai] = 0
         agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

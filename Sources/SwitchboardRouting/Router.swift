@@ -53,6 +53,16 @@ public struct Router: Sendable {
     var cellUsed: [Bool] = []
     /// Bumped each time a cell is used for the first time.
     var usedCellEpoch: UInt32 = 1
+    /// Likewise for idle agents: the part of `agentCells` (and levels) that some bucket searches
+    /// for idle agents, as of `searchedCellEpoch` `agentFiledEpoch`. An idle agent is filed only
+    /// there: with a language on every contact, the "any language" cells are never searched, and
+    /// with a skill on every contact neither are the "any skill" ones. A cell searched for the
+    /// first time gets every idle agent that has it at once (`startSearching`).
+    var agentFiledCells: [[Int32]] = []
+    var agentFiledLevels: [[UInt8]] = []
+    var agentFiledEpoch: [UInt32] = []
+    var cellSearched: [Bool] = []
+    var searchedCellEpoch: UInt32 = 1
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8

@@ -122,7 +122,7 @@ extension Router {
                 if !cellSearched[Int(searched)] { startSearching(cell: searched) }
                 if !cellUsed[Int(cell)] {
                     cellUsed[Int(cell)] = true
-                    usedCellEpoch &+= 1
+                    usedCellLog.append(cell)
                 }
             }
         }
@@ -314,7 +314,7 @@ extension Router {
         let shared = indexShared(a)
         if a.indexed && Int(a.heapClass) == cls && a.indexedShared == shared { return }
         // Up to date, the list names every cell the agent is filed in (see `startSearching`).
-        if agentFiledEpoch[ai] != searchedCellEpoch { refreshFiledCells(of: ai) }
+        if agentFiledCount[ai] != searchedCellLog.count { catchUpFiledCells(of: ai) }
         let n = agentFiledCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
@@ -354,30 +354,58 @@ extension Router {
         }
     }
 
-    /// Recomputes which of the agent's cells some bucket searches (see `agentFiledCells`).
-    mutating func refreshFiledCells(of ai: Int) {
-        var cells: [Int32] = []
-        var levels: [UInt8] = []
-        for (k, c) in agentCells[ai].enumerated() where cellSearched[Int(c)] {
-            cells.append(c)
-            levels.append(agentCellLevels[ai][k])
+    /// Takes the cells searched for the first time since the agent last looked into its list of
+    /// filed cells (see `agentFiledCells`).
+    mutating func catchUpFiledCells(of ai: Int) {
+        for k in agentFiledCount[ai]..<searchedCellLog.count {
+            let c = searchedCellLog[k]
+            if let level = agentCellLevel(ai, cell: Int(c)) {
+                agentFiledCells[ai].append(c)
+                agentFiledLevels[ai].append(level)
+            }
         }
-        agentFiledCells[ai] = cells
-        agentFiledLevels[ai] = levels
-        agentFiledEpoch[ai] = searchedCellEpoch
+        agentFiledCount[ai] = searchedCellLog.count
+    }
+
+    /// The level agent `ai` is filed under in single-skill cell `c` (0 in an "any skill" cell), or
+    /// nil when `c` is not one of its cells (a language it does not speak, a skill it lacks).
+    @inline(__always) func agentCellLevel(_ ai: Int, cell c: Int) -> UInt8? {
+        guard cells[c].skillB == 0, agents[ai].languages.contains(cells[c].language) else { return nil }
+        let skill = cells[c].skillA
+        if skill == 0 { return 0 }
+        let l = level(Int32(ai), skill)
+        return l > 0 ? UInt8(l) : nil
+    }
+
+    /// The queue heaps (channel × level) agent `ai` may take from in cell `c`, or nil when `c` is
+    /// not one of its queue cells: its languages (and "any"), "any skill", each skill it has and
+    /// each pair of them, at levels up to its own in the cell's first skill.
+    @inline(__always) func agentQueueMask(_ ai: Int, cell c: Int) -> UInt64? {
+        guard agents[ai].languages.contains(cells[c].language) else { return nil }
+        let a = cells[c].skillA
+        let b = cells[c].skillB
+        if a == 0 { return b == 0 ? Self.levelMask(1) : nil }
+        let la = level(Int32(ai), a)
+        guard la > 0, b == 0 || level(Int32(ai), b) > 0 else { return nil }
+        return Self.levelMask(la)
+    }
+
+    /// Queue heaps at levels 1 through `level`, in all four channels.
+    static func levelMask(_ level: Int) -> UInt64 {
+        let perChannel = (UInt64(1) << UInt64(Swift.max(1, level))) - 1
+        return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
     }
 
     /// A bucket searches `cell` for idle agents for the first time: every agent filed now that has
     /// the cell is filed there too, under the key and version of its other entries.
     mutating func startSearching(cell: Int32) {
         cellSearched[Int(cell)] = true
-        searchedCellEpoch &+= 1
+        searchedCellLog.append(cell)
         for ai in agents.indices where agents[ai].indexed {
-            guard let k = agentCells[ai].firstIndex(of: cell) else { continue }
+            guard let level = agentCellLevel(ai, cell: Int(cell)) else { continue }
             let a = agents[ai]
             let heap = idleHeapIndex(cell: Int(cell), class: Int(a.heapClass) - 1)
-            idleHeaps[heap].heap.insert(IdleEntry(
-                key: indexKey(a, shared: a.indexedShared, level: agentCellLevels[ai][k]), agent: Int32(ai), version: a.indexVersion))
+            idleHeaps[heap].heap.insert(IdleEntry(key: indexKey(a, shared: a.indexedShared, level: level), agent: Int32(ai), version: a.indexVersion))
             idleHeaps[heap].live += 1
         }
     }
@@ -690,7 +718,7 @@ extension Router {
         }
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
-        if agentUsedEpoch[ai] != usedCellEpoch { refreshUsedQueueCells(of: ai) }
+        if agentUsedCount[ai] != usedCellLog.count { catchUpUsedQueueCells(of: ai) }
         for k in 0..<agentUsedQueueCells[ai].count {
             let cell = Int(agentUsedQueueCells[ai][k])
             let levels = agentUsedQueueMasks[ai][k]
@@ -749,17 +777,17 @@ extension Router {
         return result
     }
 
-    /// Recomputes which of the agent's queue cells some bucket uses (see `agentUsedQueueCells`).
-    mutating func refreshUsedQueueCells(of ai: Int) {
-        var cells: [Int32] = []
-        var masks: [UInt64] = []
-        for (k, c) in agentQueueCells[ai].enumerated() where cellUsed[Int(c)] {
-            cells.append(c)
-            masks.append(agentQueueMasks[ai][k])
+    /// Takes the queue cells used for the first time since the agent's last freed-capacity search
+    /// (see `agentUsedQueueCells`).
+    mutating func catchUpUsedQueueCells(of ai: Int) {
+        for k in agentUsedCount[ai]..<usedCellLog.count {
+            let c = usedCellLog[k]
+            if let mask = agentQueueMask(ai, cell: Int(c)) {
+                agentUsedQueueCells[ai].append(c)
+                agentUsedQueueMasks[ai].append(mask)
+            }
         }
-        agentUsedQueueCells[ai] = cells
-        agentUsedQueueMasks[ai] = masks
-        agentUsedEpoch[ai] = usedCellEpoch
+        agentUsedCount[ai] = usedCellLog.count
     }
 
     @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {

@@ -85,6 +85,17 @@ extension Router {
                 }
             }
         }
+        // The lists caught up from the logs agree with the cells built at login.
+        for ai in agents.indices {
+            let searched = Set(searchedCellLog.prefix(agentFiledCount[ai]))
+            let filedExpected = zip(agentCells[ai], agentCellLevels[ai]).filter { searched.contains($0.0) }.map { "\($0.0):\($0.1)" }.sorted()
+            let filedListed = zip(agentFiledCells[ai], agentFiledLevels[ai]).map { "\($0.0):\($0.1)" }.sorted()
+            if filedExpected != filedListed { problems.append("\(agentIDs[ai]) lists filed cells \(filedListed), expected \(filedExpected)") }
+            let used = Set(usedCellLog.prefix(agentUsedCount[ai]))
+            let usedExpected = zip(agentQueueCells[ai], agentQueueMasks[ai]).filter { used.contains($0.0) }.map { "\($0.0):\($0.1)" }.sorted()
+            let usedListed = zip(agentUsedQueueCells[ai], agentUsedQueueMasks[ai]).map { "\($0.0):\($0.1)" }.sorted()
+            if usedExpected != usedListed { problems.append("\(agentIDs[ai]) lists queue cells \(usedListed), expected \(usedExpected)") }
+        }
         for ai in agents.indices {
             let expected = agents[ai].indexed ? agentCells[ai].filter { cellSearched[Int($0)] }.sorted() : []
             if (filed[ai] ?? []).sorted() != expected {

@@ -58,12 +58,12 @@ extension Router {
             agentCellLevels.append([])
             agentFiledCells.append([])
             agentFiledLevels.append([])
-            agentFiledEpoch.append(0)
+            agentFiledCount.append(0)
             agentQueueCells.append([])
             agentQueueMasks.append([])
             agentUsedQueueCells.append([])
             agentUsedQueueMasks.append([])
-            agentUsedEpoch.append(0)
+            agentUsedCount.append(0)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
@@ -76,10 +76,7 @@ extension Router {
         var cellLevels: [UInt8] = []
         var queueCells: [Int32] = []
         var queueMasks: [UInt64] = []
-        func levelMask(_ level: Int) -> UInt64 {
-            let perChannel = (UInt64(1) << UInt64(max(1, level))) - 1
-            return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
-        }
+        let levelMask = Self.levelMask
         let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
         for l in langIDs {
             let anyCell = cellFor(language: l, skillA: 0)
@@ -101,12 +98,16 @@ extension Router {
         }
         agentQueueCells[ai] = queueCells
         agentQueueMasks[ai] = queueMasks
-        agentUsedEpoch[ai] = 0
+        agentUsedQueueCells[ai] = []
+        agentUsedQueueMasks[ai] = []
+        agentUsedCount[ai] = 0
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
-        agentFiledEpoch[ai] = 0
+        agentFiledCells[ai] = []
+        agentFiledLevels[ai] = []
+        agentFiledCount[ai] = 0
         agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

@@ -42,27 +42,27 @@ public struct Router: Sendable {
     /// each the queue heaps (channel × level) its skill level allows.
     var agentQueueCells: [[Int32]] = []
     var agentQueueMasks: [[UInt64]] = []
-    /// The part of `agentQueueCells` (and masks) that some bucket files in, as of `usedCellEpoch`
-    /// `agentUsedEpoch` (refreshed by the freed-capacity search when stale). An agent with ten
-    /// skills in three languages has 168 queue cells, most of them pairs of skills no contact asks
-    /// for together; the search need not look at those.
+    /// The part of `agentQueueCells` (and masks) that some bucket files in: the first
+    /// `agentUsedCount` cells of `usedCellLog` that are the agent's own, caught up by the
+    /// freed-capacity search. An agent with ten skills in three languages has 168 queue cells,
+    /// most of them pairs of skills no contact asks for together; the search need not look at those.
     var agentUsedQueueCells: [[Int32]] = []
     var agentUsedQueueMasks: [[UInt64]] = []
-    var agentUsedEpoch: [UInt32] = []
+    var agentUsedCount: [Int] = []
     /// Per cell: some bucket files its contacts there. Never goes back to false.
     var cellUsed: [Bool] = []
-    /// Bumped each time a cell is used for the first time.
-    var usedCellEpoch: UInt32 = 1
+    /// The cells in the order some bucket first filed its contacts there.
+    var usedCellLog: [Int32] = []
     /// Likewise for idle agents: the part of `agentCells` (and levels) that some bucket searches
-    /// for idle agents, as of `searchedCellEpoch` `agentFiledEpoch`. An idle agent is filed only
-    /// there: with a language on every contact, the "any language" cells are never searched, and
-    /// with a skill on every contact neither are the "any skill" ones. A cell searched for the
-    /// first time gets every idle agent that has it at once (`startSearching`).
+    /// for idle agents, caught up from `searchedCellLog` (`agentFiledCount` of it taken in). An
+    /// idle agent is filed only there: with a language on every contact, the "any language" cells
+    /// are never searched, and with a skill on every contact neither are the "any skill" ones. A
+    /// cell searched for the first time gets every idle agent that has it at once (`startSearching`).
     var agentFiledCells: [[Int32]] = []
     var agentFiledLevels: [[UInt8]] = []
-    var agentFiledEpoch: [UInt32] = []
+    var agentFiledCount: [Int] = []
     var cellSearched: [Bool] = []
-    var searchedCellEpoch: UInt32 = 1
+    var searchedCellLog: [Int32] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8

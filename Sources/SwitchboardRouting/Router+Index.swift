@@ -15,6 +15,7 @@ extension Router {
         }
         let i = Int32(skillNames.count)
         skillNames.append(name)
+        agentsWithSkill.append([])
         skillIndex[name] = i
         return i
     }
@@ -120,10 +121,7 @@ extension Router {
                 let searched = cellFor(language: l, skillA: first.skill)
                 agentCells.append(searched)
                 if !cellSearched[Int(searched)] { startSearching(cell: searched) }
-                if !cellUsed[Int(cell)] {
-                    cellUsed[Int(cell)] = true
-                    usedCellLog.append(cell)
-                }
+                if !cellUsed[Int(cell)] { startUsing(cell: cell) }
             }
         }
         let b = Int32(buckets.count)
@@ -313,8 +311,6 @@ extension Router {
         // The index score differs between the agent's cells only by the skill level term.
         let shared = indexShared(a)
         if a.indexed && Int(a.heapClass) == cls && a.indexedShared == shared { return }
-        // Up to date, the list names every cell the agent is filed in (see `startSearching`).
-        if agentFiledCount[ai] != searchedCellLog.count { catchUpFiledCells(of: ai) }
         let n = agentFiledCells[ai].count
         if a.indexed {
             let h = Int(a.heapClass) - 1
@@ -354,24 +350,10 @@ extension Router {
         }
     }
 
-    /// Takes the cells searched for the first time since the agent last looked into its list of
-    /// filed cells (see `agentFiledCells`).
-    mutating func catchUpFiledCells(of ai: Int) {
-        for k in agentFiledCount[ai]..<searchedCellLog.count {
-            let c = searchedCellLog[k]
-            if let level = agentCellLevel(ai, cell: Int(c)) {
-                agentFiledCells[ai].append(c)
-                agentFiledLevels[ai].append(level)
-            }
-        }
-        agentFiledCount[ai] = searchedCellLog.count
-    }
-
     /// The level agent `ai` is filed under in single-skill cell `c` (0 in an "any skill" cell), or
     /// nil when `c` is not one of its cells (a language it does not speak, a skill it lacks).
-    @inline(__always) func agentCellLevel(_ ai: Int, cell c: Int) -> UInt8? {
-        guard cells[c].skillB == 0, agents[ai].languages.contains(cells[c].language) else { return nil }
-        let skill = cells[c].skillA
+    @inline(__always) func agentCellLevel(_ ai: Int, language: Int32, skill: Int32, second: Int32) -> UInt8? {
+        guard second == 0, agents[ai].languages.contains(language) else { return nil }
         if skill == 0 { return 0 }
         let l = level(Int32(ai), skill)
         return l > 0 ? UInt8(l) : nil
@@ -380,10 +362,8 @@ extension Router {
     /// The queue heaps (channel × level) agent `ai` may take from in cell `c`, or nil when `c` is
     /// not one of its queue cells: its languages (and "any"), "any skill", each skill it has and
     /// each pair of them, at levels up to its own in the cell's first skill.
-    @inline(__always) func agentQueueMask(_ ai: Int, cell c: Int) -> UInt64? {
-        guard agents[ai].languages.contains(cells[c].language) else { return nil }
-        let a = cells[c].skillA
-        let b = cells[c].skillB
+    @inline(__always) func agentQueueMask(_ ai: Int, language: Int32, skillA a: Int32, skillB b: Int32) -> UInt64? {
+        guard agents[ai].languages.contains(language) else { return nil }
         if a == 0 { return b == 0 ? Self.levelMask(1) : nil }
         let la = level(Int32(ai), a)
         guard la > 0, b == 0 || level(Int32(ai), b) > 0 else { return nil }
@@ -396,13 +376,35 @@ extension Router {
         return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
     }
 
-    /// A bucket searches `cell` for idle agents for the first time: every agent filed now that has
-    /// the cell is filed there too, under the key and version of its other entries.
+    /// A bucket files contacts in `cell` for the first time: every agent that may take from it
+    /// starts looking there. O(agents), once per cell in the router's life.
+    mutating func startUsing(cell: Int32) {
+        cellUsed[Int(cell)] = true
+        let (language, a, b) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
+        // Only agents with the cell's first skill can have it (all agents for "any skill").
+        let candidates = a == 0 ? Array(0..<Int32(agents.count)) : agentsWithSkill[Int(a)]
+        for agent in candidates {
+            let ai = Int(agent)
+            if let mask = agentQueueMask(ai, language: language, skillA: a, skillB: b) {
+                agentUsedQueueCells[ai].append(cell)
+                agentUsedQueueMasks[ai].append(mask)
+            }
+        }
+    }
+
+    /// A bucket searches `cell` for idle agents for the first time: every agent that has the cell
+    /// lists it, and those filed now are filed there too, under the key and version of their other
+    /// entries. O(agents), once per cell in the router's life.
     mutating func startSearching(cell: Int32) {
         cellSearched[Int(cell)] = true
-        searchedCellLog.append(cell)
-        for ai in agents.indices where agents[ai].indexed {
-            guard let level = agentCellLevel(ai, cell: Int(cell)) else { continue }
+        let (language, skill, second) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
+        let candidates = skill == 0 ? Array(0..<Int32(agents.count)) : agentsWithSkill[Int(skill)]
+        for agent in candidates {
+            let ai = Int(agent)
+            guard let level = agentCellLevel(ai, language: language, skill: skill, second: second) else { continue }
+            agentFiledCells[ai].append(cell)
+            agentFiledLevels[ai].append(level)
+            guard agents[ai].indexed else { continue }
             let a = agents[ai]
             let heap = idleHeapIndex(cell: Int(cell), class: Int(a.heapClass) - 1)
             idleHeaps[heap].heap.insert(IdleEntry(key: indexKey(a, shared: a.indexedShared, level: level), agent: Int32(ai), version: a.indexVersion))
@@ -718,7 +720,6 @@ extension Router {
         }
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
-        if agentUsedCount[ai] != usedCellLog.count { catchUpUsedQueueCells(of: ai) }
         for k in 0..<agentUsedQueueCells[ai].count {
             let cell = Int(agentUsedQueueCells[ai][k])
             let levels = agentUsedQueueMasks[ai][k]
@@ -775,19 +776,6 @@ extension Router {
             look(at: b, &self)
         }
         return result
-    }
-
-    /// Takes the queue cells used for the first time since the agent's last freed-capacity search
-    /// (see `agentUsedQueueCells`).
-    mutating func catchUpUsedQueueCells(of ai: Int) {
-        for k in agentUsedCount[ai]..<usedCellLog.count {
-            let c = usedCellLog[k]
-            if let mask = agentQueueMask(ai, cell: Int(c)) {
-                agentUsedQueueCells[ai].append(c)
-                agentUsedQueueMasks[ai].append(mask)
-            }
-        }
-        agentUsedCount[ai] = usedCellLog.count
     }
 
     @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {

@@ -85,14 +85,16 @@ extension Router {
                 }
             }
         }
-        // The lists caught up from the logs agree with the cells built at login.
+        for skill in 1..<skillNames.count {
+            let having = agents.indices.filter { level(Int32($0), Int32(skill)) > 0 }.map(Int32.init)
+            if agentsWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists agents \(agentsWithSkill[skill].sorted()), not \(having)") }
+        }
+        // The lists of cells in use agree with the cells built at login.
         for ai in agents.indices {
-            let searched = Set(searchedCellLog.prefix(agentFiledCount[ai]))
-            let filedExpected = zip(agentCells[ai], agentCellLevels[ai]).filter { searched.contains($0.0) }.map { "\($0.0):\($0.1)" }.sorted()
+            let filedExpected = zip(agentCells[ai], agentCellLevels[ai]).filter { cellSearched[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
             let filedListed = zip(agentFiledCells[ai], agentFiledLevels[ai]).map { "\($0.0):\($0.1)" }.sorted()
             if filedExpected != filedListed { problems.append("\(agentIDs[ai]) lists filed cells \(filedListed), expected \(filedExpected)") }
-            let used = Set(usedCellLog.prefix(agentUsedCount[ai]))
-            let usedExpected = zip(agentQueueCells[ai], agentQueueMasks[ai]).filter { used.contains($0.0) }.map { "\($0.0):\($0.1)" }.sorted()
+            let usedExpected = zip(agentQueueCells[ai], agentQueueMasks[ai]).filter { cellUsed[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
             let usedListed = zip(agentUsedQueueCells[ai], agentUsedQueueMasks[ai]).map { "\($0.0):\($0.1)" }.sorted()
             if usedExpected != usedListed { problems.append("\(agentIDs[ai]) lists queue cells \(usedListed), expected \(usedExpected)") }
         }

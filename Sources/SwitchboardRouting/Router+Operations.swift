@@ -58,20 +58,25 @@ extension Router {
             agentCellLevels.append([])
             agentFiledCells.append([])
             agentFiledLevels.append([])
-            agentFiledCount.append(0)
             agentQueueCells.append([])
             agentQueueMasks.append([])
             agentUsedQueueCells.append([])
             agentUsedQueueMasks.append([])
-            agentUsedCount.append(0)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
         }
         let ai = Int(slot)
         growLevelTable(toHold: Int(skillIDs.map(\.0).max() ?? 0) + 1)
+        for s in 1..<levelStride where levelTable[ai * levelStride + s] != 0 {
+            if let k = agentsWithSkill[s].firstIndex(of: slot) { agentsWithSkill[s].swapAt(k, agentsWithSkill[s].count - 1) }
+            agentsWithSkill[s].removeLast()
+        }
         for s in 0..<levelStride { levelTable[ai * levelStride + s] = 0 }
-        for (s, l) in skillIDs { levelTable[ai * levelStride + Int(s)] = UInt8(l) }
+        for (s, l) in skillIDs {
+            levelTable[ai * levelStride + Int(s)] = UInt8(l)
+            agentsWithSkill[Int(s)].append(slot)
+        }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []
         var queueCells: [Int32] = []
@@ -100,14 +105,20 @@ extension Router {
         agentQueueMasks[ai] = queueMasks
         agentUsedQueueCells[ai] = []
         agentUsedQueueMasks[ai] = []
-        agentUsedCount[ai] = 0
+        for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
+            agentUsedQueueCells[ai].append(c)
+            agentUsedQueueMasks[ai].append(queueMasks[k])
+        }
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
         agentFiledCells[ai] = []
         agentFiledLevels[ai] = []
-        agentFiledCount[ai] = 0
+        for (k, c) in cellList.enumerated() where cellSearched[Int(c)] {
+            agentFiledCells[ai].append(c)
+            agentFiledLevels[ai].append(cellLevels[k])
+        }
         agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

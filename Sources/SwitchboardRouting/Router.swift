@@ -26,6 +26,8 @@ public struct Router: Sendable {
     // Interning. Index 0 of each is the wildcard ("any skill", "any language").
     var skillIndex: [String: Int32] = ["": 0]
     var skillNames: [String] = [""]
+    /// The agents that have each skill (any level), so a cell coming into use looks only at them.
+    var agentsWithSkill: [[Int32]] = [[]]
     var languageIndex: [String: Int32] = ["": 0]
     var languageNames: [String] = [""]
 
@@ -42,27 +44,22 @@ public struct Router: Sendable {
     /// each the queue heaps (channel × level) its skill level allows.
     var agentQueueCells: [[Int32]] = []
     var agentQueueMasks: [[UInt64]] = []
-    /// The part of `agentQueueCells` (and masks) that some bucket files in: the first
-    /// `agentUsedCount` cells of `usedCellLog` that are the agent's own, caught up by the
-    /// freed-capacity search. An agent with ten skills in three languages has 168 queue cells,
-    /// most of them pairs of skills no contact asks for together; the search need not look at those.
+    /// The part of `agentQueueCells` (and masks) that some bucket files in. An agent with ten
+    /// skills in three languages has 168 queue cells, most of them pairs of skills no contact asks
+    /// for together; the freed-capacity search need not look at those. Built at login, and grown
+    /// for every agent when a cell comes into use (`startUsing`).
     var agentUsedQueueCells: [[Int32]] = []
     var agentUsedQueueMasks: [[UInt64]] = []
-    var agentUsedCount: [Int] = []
     /// Per cell: some bucket files its contacts there. Never goes back to false.
     var cellUsed: [Bool] = []
-    /// The cells in the order some bucket first filed its contacts there.
-    var usedCellLog: [Int32] = []
     /// Likewise for idle agents: the part of `agentCells` (and levels) that some bucket searches
-    /// for idle agents, caught up from `searchedCellLog` (`agentFiledCount` of it taken in). An
-    /// idle agent is filed only there: with a language on every contact, the "any language" cells
-    /// are never searched, and with a skill on every contact neither are the "any skill" ones. A
-    /// cell searched for the first time gets every idle agent that has it at once (`startSearching`).
+    /// for idle agents. An idle agent is filed only there: with a language on every contact, the
+    /// "any language" cells are never searched, and with a skill on every contact neither are the
+    /// "any skill" ones. A cell searched for the first time takes in every agent that has it, and
+    /// files the idle ones at once (`startSearching`).
     var agentFiledCells: [[Int32]] = []
     var agentFiledLevels: [[UInt8]] = []
-    var agentFiledCount: [Int] = []
     var cellSearched: [Bool] = []
-    var searchedCellLog: [Int32] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8

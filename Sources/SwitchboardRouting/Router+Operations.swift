@@ -188,10 +188,11 @@ extension Router {
         let language: Int32
         let sig: Int32
         let ch = request.channel.index
-        if let recent = recentRequests[ch], recent.language == request.language, recent.required == request.required,
+        let cached = ch &* Self.requestCacheSize &+ Self.requestCacheSlot(request)
+        if let recent = requestCache[cached], recent.language == request.language, recent.required == request.required,
            recent.preferred == request.preferred {
-            // The same requirements as the channel's previous contact (an adapter's routing rule,
-            // a simulator's mix): no skill names to hash, no signature to look up.
+            // Requirements seen before on this channel (an adapter's routing rules, a simulator's
+            // mix): no skill names to intern, no signature to look up.
             language = recent.languageIndex
             sig = recent.signature
         } else {
@@ -199,7 +200,7 @@ extension Router {
             let preferred = try pack(request.preferred, field: "preferred_skills")
             language = try internLanguage(request.language, field: "language")
             sig = try signature(for: SignatureKey(channel: UInt8(ch), language: language, target: -1, required: required, preferred: preferred))
-            recentRequests[ch] = RecentRequest(
+            requestCache[cached] = RecentRequest(
                 language: request.language, required: request.required, preferred: request.preferred, languageIndex: language, signature: sig)
         }
 
@@ -450,6 +451,27 @@ extension Router {
         let a = contacts[Int(slot)].agent
         guard a >= 0, agentIDs[Int(a)] == agent else { return nil }
         return (slot, a)
+    }
+
+    /// Where a request's requirements sit in its channel's part of `requestCache`: an FNV-style
+    /// hash of the language, the skill names and levels. Only a hint; a hit is confirmed by `==`.
+    @inline(__always) static func requestCacheSlot(_ r: RoutingRequest) -> Int {
+        var h: UInt32 = 2_166_136_261
+        @inline(__always) func mix(_ s: String) {
+            for b in s.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+            h = (h ^ 0xFF) &* 16_777_619
+        }
+        if let l = r.language { mix(l) }
+        for q in r.required {
+            mix(q.skill)
+            h = (h ^ UInt32(truncatingIfNeeded: q.minimumLevel)) &* 16_777_619
+        }
+        h = (h ^ 0xFE) &* 16_777_619
+        for q in r.preferred {
+            mix(q.skill)
+            h = (h ^ UInt32(truncatingIfNeeded: q.minimumLevel)) &* 16_777_619
+        }
+        return Int((h ^ h >> 16) % UInt32(requestCacheSize))
     }
 
     func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {

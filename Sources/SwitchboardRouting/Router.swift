@@ -134,8 +134,12 @@ public struct Router: Sendable {
     var agentSearch: [AgentFrontier] = []
 
     var waitingCount = 0
-    /// Per channel, the requirements of the last contact enqueued and their signature.
-    var recentRequests: [RecentRequest?] = [nil, nil, nil, nil]
+    /// Requirements seen recently and their signature, `requestCacheSize` per channel, at a slot
+    /// chosen by a cheap hash of the names (`requestCacheSlot`). A centre asks for a few hundred
+    /// combinations of language and skills over and over; a hit skips hashing every skill name
+    /// and the signature in `Dictionary`s.
+    var requestCache: [RecentRequest?] = Array(repeating: nil, count: 4 * Router.requestCacheSize)
+    static let requestCacheSize = 256
     /// Agents whose reservation ended because their contact went elsewhere: they take work again
     /// once the operation in progress is done with its own offers.
     var releasedReservations: [Int32] = []

@@ -4,6 +4,29 @@ import SwitchboardTestSupport
 import Testing
 
 @Suite struct ArrivalTests {
+    /// Many different requirements on one channel, more than the cache of recent requirements
+    /// holds, so they share its slots: each contact is still routed by its own requirements.
+    @Test func requirementsThatShareACacheSlotKeepTheirOwnRouting() throws {
+        var h = try Harness()
+        let annSkills = Dictionary(uniqueKeysWithValues: (0..<20).map { ("s\($0)", 10) })
+        let boSkills = Dictionary(uniqueKeysWithValues: (20..<40).map { ("s\($0)", 10) })
+        try h.login("ann", annSkills, languages: ["en", "es"])
+        try h.login("bo", boSkills, languages: ["en", "es"])
+        for round in 0..<2 {
+            for k in 0..<40 {
+                for level in 1...10 {
+                    for language in ["en", "es"] {
+                        let c = try h.push(required: [SkillRequirement("s\(k)", minimumLevel: level)], language: language)
+                        let expected: AgentID = k < 20 ? "ann" : "bo"
+                        #expect(h.offeredTo(c) == expected, "s\(k) at \(level) in \(language), round \(round)")
+                        var events: [RoutingEvent] = []
+                        try h.router.remove(c, at: h.now, events: &events)
+                    }
+                }
+            }
+        }
+    }
+
     /// An arriving contact is offered at once to the idle agent with the highest skill.
     @Test func offersGoToHighestSkillIdleAgent() throws {
         var h = try Harness()

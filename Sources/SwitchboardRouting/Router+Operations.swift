@@ -453,13 +453,16 @@ extension Router {
         return (slot, a)
     }
 
-    /// Where a request's requirements sit in its channel's part of `requestCache`: an FNV-style
-    /// hash of the language, the skill names and levels. Only a hint; a hit is confirmed by `==`.
+    /// Where a request's requirements sit in its channel's part of `requestCache`: a hash of the
+    /// language, the skill names and levels, reading of each name at most its first eight bytes,
+    /// its last byte and its length (names that differ only further inside share a slot; a hit is
+    /// confirmed by `==` anyway).
     @inline(__always) static func requestCacheSlot(_ r: RoutingRequest) -> Int {
         var h: UInt32 = 2_166_136_261
         @inline(__always) func mix(_ s: String) {
-            for b in s.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
-            h = (h ^ 0xFF) &* 16_777_619
+            let u = s.utf8
+            for b in u.prefix(8) { h = (h ^ UInt32(b)) &* 16_777_619 }
+            h = (h ^ (UInt32(u.last ?? 0) | UInt32(truncatingIfNeeded: u.count) << 8)) &* 16_777_619
         }
         if let l = r.language { mix(l) }
         for q in r.required {

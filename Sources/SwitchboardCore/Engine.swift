@@ -252,10 +252,8 @@ public struct Engine: Sendable {
                 references: new.references, idempotencyKey: new.idempotencyKey)
             result = try directory.thread(input, contact: id, at: now)
         } else {
-            // The checks `thread` makes of what such a contact carries.
-            if let topic = new.topic, topic.utf8.count > 256 {
-                throw .invalidArgument("topic is longer than 256 bytes", field: "topic")
-            }
+            // The check `thread` makes of what such a contact carries.
+            try CaseDirectory.validate(topic: new.topic)
             result = .threaded(.unrecorded(contact: id, at: now))
         }
         let decision: ThreadingDecision

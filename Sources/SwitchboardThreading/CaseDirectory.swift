@@ -88,6 +88,14 @@ public struct CaseDirectory: Sendable {
     /// The most recently closed cases kept per customer for the reopen rule.
     static let recentlyClosedLimit = 8
     static let maxKeyLength = 256
+
+    /// A contact's topic is at most `maxKeyLength` bytes. Public so that a caller routing a contact
+    /// without threading it (the engine's unrecorded contacts) refuses the same input the same way.
+    public static func validate(topic: String?) throws(SwitchboardError) {
+        if let topic, topic.utf8.count > maxKeyLength {
+            throw .invalidArgument("topic is longer than \(maxKeyLength) bytes", field: "topic")
+        }
+    }
     static let maxMessageIDLength = 998
     /// Records are numbered with 32 bits; the directory refuses contacts past this many customers,
     /// cases, identifiers or history entries (about 200 GiB of records) rather than wrap.
@@ -172,9 +180,7 @@ public struct CaseDirectory: Sendable {
         if let ref = input.caseReference, !isKnown(ref) {
             throw .notFound("caseReference \(ref) does not exist; leave it out to thread by the other rules", field: "caseReference")
         }
-        if let topic = input.topic, topic.utf8.count > CaseDirectory.maxKeyLength {
-            throw .invalidArgument("topic is longer than \(CaseDirectory.maxKeyLength) bytes", field: "topic")
-        }
+        try CaseDirectory.validate(topic: input.topic)
         if entries.count >= CaseDirectory.maxRecords || cases.count >= CaseDirectory.maxRecords
             || customers.count >= CaseDirectory.maxRecords || identifiers.count + scratch.count >= CaseDirectory.maxRecords
             || messages.count >= CaseDirectory.maxRecords || texts.count >= CaseDirectory.maxRecords

@@ -226,6 +226,30 @@ struct EngineHarness {
         #expect(bare.caseHistory(withoutCases[2].caseID).count == 1)
     }
 
+    /// An unrecorded contact is refused for an over-long topic exactly as a threaded one is.
+    @Test func unrecordedContactsRefuseTheSameTopicsAsThreadedOnes() throws {
+        let topic = String(repeating: "t", count: 257)
+        var events: [EngineEvent] = []
+        var recorded = try Engine(trackKPIs: false)
+        var bare = try Engine(trackKPIs: false, recordsUnthreadableContacts: false)
+        var messages: [String] = []
+        for engine in [0, 1] {
+            do {
+                if engine == 0 {
+                    _ = try recorded.pushContact(NewContact(channel: .chat, topic: topic), at: .seconds(1), events: &events)
+                } else {
+                    _ = try bare.pushContact(NewContact(channel: .chat, topic: topic), at: .seconds(1), events: &events)
+                }
+                Issue.record("a 257-byte topic was accepted")
+            } catch {
+                #expect(error.field == "topic")
+                messages.append(error.message)
+            }
+        }
+        #expect(messages.count == 2 && messages[0] == messages[1])
+        #expect(bare.stats(at: .seconds(1)).routing.waiting[.chat] == 0)
+    }
+
     /// KPIs count contacts per case, so an engine tracking them must record every contact.
     @Test func trackingKPIsNeedsEveryContactRecorded() {
         #expect(throws: SwitchboardError.self) { try Engine(trackKPIs: true, recordsUnthreadableContacts: false) }

@@ -143,9 +143,9 @@ public struct Engine: Sendable {
     ///     them; the simulator reads four kinds and saves building (and destroying) the rest, e.g.
     ///     a copy of the threading decision for every contact.
     ///   - acceptsOffersAtOnce: agents accept every offer the moment it is made, as the simulator's
-    ///     agents do. The same `Router.accept` runs, right after the operation that made the offer,
-    ///     as if the caller had called `accept` on reading the `contactOffered` event; it saves the
-    ///     caller a round trip per contact. The live server leaves it off: its agents decide.
+    ///     agents do. The router accepts as it offers (`Router.offersAcceptedAtOnce`): the contact is
+    ///     assigned exactly as if the caller had called `accept` on reading `contactOffered`, without
+    ///     the round trip per contact. The live server leaves it off: its agents decide.
     ///   - recordsUnthreadableContacts: off, a contact that carries nothing to thread by (no
     ///     identifier, case reference, Message-ID, In-Reply-To, References or idempotency key) is
     ///     routed without opening a customer and a case for it: its events and receipt name case
@@ -463,8 +463,6 @@ public struct Engine: Sendable {
     }
 
     /// Turns the router's events into engine events, recording handlers and KPIs on the way.
-    /// With `acceptsOffersAtOnce`, each offer is accepted here and the acceptance's own events
-    /// join the end of `scratch`, so they are turned in the same pass.
     mutating func publish(at now: Instant, events: inout [EngineEvent]) {
         let kinds = publishing
         var i = 0
@@ -481,14 +479,6 @@ public struct Engine: Sendable {
             case .offered(let offer):
                 if kinds.contains(.offers), let info = live[offer.contact.rawValue] {
                     events.append(.contactOffered(offer, case: info.caseID, at: now))
-                }
-                if acceptsOffersAtOnce {
-                    do {
-                        try router.accept(offer.contact, by: offer.agent, at: now, events: &scratch)
-                    } catch {
-                        // The router made this offer a moment ago; refusing it is our bug.
-                        assertionFailure("the router refused the offer it just made: \(error)")
-                    }
                 }
             case .offerDeclined(let c, let agent):
                 if kinds.contains(.offers) { events.append(.offerDeclined(c, agent: agent, at: now)) }

@@ -496,9 +496,12 @@ extension Router {
 
     // MARK: Search: best idle agent for a contact
 
+    /// The agent a search chose and how many it scored. The best few candidates, when offers are
+    /// explained, are left in `offerCandidates` for `makeOffer` (a plain pair is cheaper to return
+    /// than a struct holding three optional agent names).
     struct AgentChoice {
         var agent: Int32
-        var explanation: Explanation
+        var considered: Int
     }
 
     struct AgentFrontier {
@@ -513,7 +516,7 @@ extension Router {
     /// Walks the agent heaps of the bucket's cells (only the capacity classes with room for the
     /// contact) best-first by index key, fully scoring the first `candidateLimit` eligible agents;
     /// named agents (preferred, affinity) are checked directly.
-    mutating func findAgent(for slot: Int32, rule: Explanation.Rule, now: Instant) -> AgentChoice? {
+    mutating func findAgent(for slot: Int32, now: Instant) -> AgentChoice? {
         let c = contacts[Int(slot)]
         let b = c.bucket
         let target = buckets[Int(b)].key.target
@@ -611,10 +614,8 @@ extension Router {
             }
         }
         guard best >= 0 else { return nil }
-        let exp = Explanation(
-            rule: rule, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000, waited: now - c.arrivedAt,
-            considered: considered, candidates: top)
-        return AgentChoice(agent: best, explanation: exp)
+        if explains { offerCandidates = top }
+        return AgentChoice(agent: best, considered: considered)
     }
 
     @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {

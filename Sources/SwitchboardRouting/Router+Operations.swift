@@ -417,9 +417,9 @@ extension Router {
                 let slot = t.slot
                 contacts[Int(slot)].excludedAgent = -1
                 buckets[Int(contacts[Int(slot)].bucket)].excludedLive -= 1
-                if let choice = findAgent(for: slot, rule: .cooldownEnded, now: at) {
+                if let choice = findAgent(for: slot, now: at) {
                     removeWaiting(slot, now: at, departed: true)
-                    makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: at, events: &events)
+                    makeOffer(slot, to: choice.agent, rule: .cooldownEnded, considered: choice.considered, now: at, events: &events)
                 }
             case .wrapUpEnd:
                 let a = t.slot
@@ -545,8 +545,8 @@ extension Router {
         // invariant that no available agent with room sits beside a contact it may take) no idle
         // agent can take this one either: skip the search.
         let mustSearch = buckets[Int(b)].live <= buckets[Int(b)].excludedLive
-        if mustSearch, let choice = findAgent(for: slot, rule: rule, now: now) {
-            makeOffer(slot, to: choice.agent, explanation: choice.explanation, now: now, events: &events)
+        if mustSearch, let choice = findAgent(for: slot, now: now) {
+            makeOffer(slot, to: choice.agent, rule: rule, considered: choice.considered, now: now, events: &events)
             return
         }
         contacts[si].phase = .waiting
@@ -562,13 +562,17 @@ extension Router {
     }
 
     /// Offers a contact to an agent. `refresh: false` leaves the agent's index entry for the caller
-    /// to update once after several offers (freed capacity filling up).
-    mutating func makeOffer(_ slot: Int32, to a: Int32, explanation: Explanation, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
+    /// to update once after several offers (freed capacity filling up). The offer is explained by
+    /// `rule`, `considered` and, when offers are explained, the `offerCandidates` the decision left.
+    ///
+    /// With `offersAcceptedAtOnce` the agent takes it in the same step, exactly as `accept` would
+    /// (the contact is assigned; no offer timeout is scheduled, none could ever come due), and the
+    /// `offered` event is built only when offers are explained, for a caller that reads them.
+    mutating func makeOffer(_ slot: Int32, to a: Int32, rule: Explanation.Rule, considered: Int, now: Instant, events: inout [RoutingEvent], refresh: Bool = true) {
         let si = Int(slot)
         endReservation(of: slot, takenBy: a)
         let channel = contacts[si].channel
         let expires = now + policy.offerTimeout[channel]
-        contacts[si].phase = .offered
         contacts[si].agent = a
         contacts[si].expiresAt = expires
         contacts[si].version &+= 1
@@ -576,13 +580,26 @@ extension Router {
         agents[ai].load += Int32(policy.capacityCost[channel])
         agentActive[ai].append(slot)
         agents[ai].activeCount += 1
-        agents[ai].offeredCount += 1
         agents[ai].idleSince = now
         if refresh { refreshAgentIndex(a) }
-        if !offersAcceptedAtOnce {
+        if explainsOffers || !offersAcceptedAtOnce {
+            let c = contacts[si]
+            var candidates = TopCandidates()
+            if explainsOffers { swap(&candidates, &offerCandidates) }
+            let explanation = Explanation(
+                rule: rule, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000, waited: now - c.arrivedAt,
+                considered: considered, candidates: candidates)
+            events.append(.offered(Offer(contact: c.id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
+        }
+        if offersAcceptedAtOnce {
+            contacts[si].phase = .assigned
+            agents[ai].missedInARow = 0
+            events.append(.assigned(contacts[si].id, agent: agentIDs[ai], channel: channel, waited: now - contacts[si].arrivedAt))
+        } else {
+            contacts[si].phase = .offered
+            agents[ai].offeredCount += 1
             schedule(.offerTimeout, at: expires, lane: TimerLane.offer(channel), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         }
-        events.append(.offered(Offer(contact: contacts[si].id, agent: agentIDs[ai], channel: channel, expiresAt: expires, explanation: explanation)))
         noteState(a, events: &events)
     }
 
@@ -634,13 +651,11 @@ extension Router {
 
     /// Offers a contact just taken out of line to the agent whose freed capacity chose it.
     mutating func offerFromLine(_ slot: Int32, to a: Int32, rule: Explanation.Rule, considered: Int, now: Instant, events: inout [RoutingEvent]) {
-        let c = contacts[Int(slot)]
-        var top = TopCandidates()
-        if explainsOffers { top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: c, now: now))) }
-        let exp = Explanation(
-            rule: rule, step: Int(c.step), orderKey: Double(c.orderKey) / 1_000_000,
-            waited: now - c.arrivedAt, considered: considered, candidates: top)
-        makeOffer(slot, to: a, explanation: exp, now: now, events: &events, refresh: false)
+        if explainsOffers {
+            offerCandidates = TopCandidates()
+            offerCandidates.offer(ScoredAgent(agent: agentIDs[Int(a)], score: score(a, contact: contacts[Int(slot)], now: now)))
+        }
+        makeOffer(slot, to: a, rule: rule, considered: considered, now: now, events: &events, refresh: false)
     }
 
     /// Agents whose reserved contact went elsewhere (another agent, or out of routing) take work again.

@@ -124,14 +124,20 @@ public struct Router: Sendable {
     /// idle agent stops as soon as nobody left can beat the best so far rather than the third
     /// best. Every decision is the same either way; `considered` then counts only what was looked at.
     public var explainsOffers = true
-    /// The caller accepts every offer in the same instant it is made (the engine does, for the
-    /// simulator). No offer timeout is scheduled then: it could only come due after the acceptance
-    /// and be dropped, and a million dead timers cost a million pops.
+    /// Every agent accepts every offer the instant it is made (the simulator's agents do): the
+    /// router accepts for them as it makes the offer, exactly as `accept` would at that moment (an
+    /// offer a timer makes inside `advance` at the timer's time), and appends `assigned` right
+    /// after the offer. The `offered` event itself is built only when
+    /// `explainsOffers` is on (somebody reads offers). No offer timeout is scheduled: none could
+    /// come due, and a million dead timers cost a million pops.
     public var offersAcceptedAtOnce = false
 
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []
     var agentSearch: [AgentFrontier] = []
+    /// The best candidates of the decision being made, left by the search for `makeOffer` to
+    /// explain the offer with (only while `explainsOffers`).
+    var offerCandidates = TopCandidates()
 
     var waitingCount = 0
     /// Requirements seen recently and their signature, `requestCacheSize` per channel, at a slot

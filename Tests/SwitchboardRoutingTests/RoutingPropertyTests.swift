@@ -21,12 +21,20 @@ struct RandomRun {
     let agentIDs: [AgentID] = ["ag0", "ag1", "ag2", "ag3"]
     var loggedIn: Set<AgentID> = []
     let seed: Int
+    /// The run accepts every offer as soon as the step that made it is over, as an engine whose
+    /// agents always accept used to (compare `Router.offersAcceptedAtOnce`). Offers then stay open
+    /// for a day, so none made by a timer expires before the end of its `advance`.
+    let acceptsEveryOffer: Bool
 
-    init(seed: Int, explainsOffers: Bool = true) throws {
+    init(seed: Int, explainsOffers: Bool = true, offersAcceptedAtOnce: Bool = false, acceptsEveryOffer: Bool = false) throws {
         var policy = RoutingPolicy()
         policy.languageFallbacks = ["es": ["en"]]
         policy.reofferCooldown = .seconds(10)
         policy.missedOffersToAway = 3
+        if acceptsEveryOffer {
+            let day = Span.seconds(86_400)
+            policy.offerTimeout = PerChannel(voice: day, chat: day, email: day, social: day)
+        }
         policy.relaxation = [
             RelaxationStep(after: .seconds(5), dropPreferredSkills: true),
             RelaxationStep(after: .seconds(20), lowerMinimumLevelsBy: 3),
@@ -34,6 +42,8 @@ struct RandomRun {
         ]
         router = try Router(policy: policy)
         router.explainsOffers = explainsOffers
+        router.offersAcceptedAtOnce = offersAcceptedAtOnce
+        self.acceptsEveryOffer = acceptsEveryOffer
         self.seed = seed
     }
 
@@ -126,6 +136,15 @@ struct RandomRun {
         } catch {
             problems.append("op \(op) threw \(error)")
         }
+        if acceptsEveryOffer {
+            var i = 0
+            while i < events.count {
+                if case .offered(let o) = events[i] {
+                    do { try router.accept(o.contact, by: o.agent, at: now, events: &events) } catch { problems.append("accept threw \(error)") }
+                }
+                i += 1
+            }
+        }
         for e in events {
             switch e {
             case .offered(let o):
@@ -136,7 +155,9 @@ struct RandomRun {
                 offered[c] = nil
             case .assigned(let c, let a, _, _):
                 if assigned[c] != nil { problems.append("\(c) assigned twice") }
-                if offered[c] != a { problems.append("\(c) assigned to \(a) without an offer") }
+                // A router that accepts for its agents announces the offer only when explaining it.
+                let announced = !router.offersAcceptedAtOnce || router.explainsOffers
+                if offered[c] != a && announced { problems.append("\(c) assigned to \(a) without an offer") }
                 offered[c] = nil
                 assigned[c] = a
             default: break
@@ -222,6 +243,51 @@ struct RandomRun {
                     if case .offered(let o) = e { return o.explanation.candidates.isEmpty }
                     return true
                 })
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+
+    /// A router that accepts every offer as it makes it (`offersAcceptedAtOnce`, the simulator's
+    /// agents) assigns the same contacts to the same agents at the same moments, and queues and
+    /// relaxes the same, as a caller that accepts each offer right after the call that made it;
+    /// explained or not, and without ever leaving a contact on offer.
+    @Test func acceptingAtOnceChangesNoDecision() async {
+        // Each assignment, with the wait to the moment of the offer (an offer made by a timer
+        // inside `advance` is accepted by the caller only at the end of the call, which would
+        // count the rest of the advance as waiting), among the contacts queued and relaxed.
+        func decisions(_ log: [RoutingEvent], acceptedByCaller: Bool) -> [RoutingEvent] {
+            log.compactMap { e in
+                switch e {
+                case .offered(let o):
+                    acceptedByCaller ? .assigned(o.contact, agent: o.agent, channel: o.channel, waited: o.explanation.waited) : nil
+                case .assigned: acceptedByCaller ? nil : e
+                case .queued, .relaxed: e
+                default: nil
+                }
+            }
+        }
+        await propertyCheck(count: 150, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
+            do {
+                var caller = try RandomRun(seed: seed, acceptsEveryOffer: true)
+                var explained = try RandomRun(seed: seed, offersAcceptedAtOnce: true)
+                var bare = try RandomRun(seed: seed, explainsOffers: false, offersAcceptedAtOnce: true)
+                for v in ops {
+                    caller.step(v)
+                    explained.step(v)
+                    bare.step(v)
+                }
+                #expect(caller.problems.isEmpty, "\(caller.problems.prefix(5))")
+                #expect(explained.problems.isEmpty, "\(explained.problems.prefix(5))")
+                #expect(bare.problems.isEmpty, "\(bare.problems.prefix(5))")
+                #expect(decisions(caller.log, acceptedByCaller: true) == decisions(explained.log, acceptedByCaller: false))
+                #expect(decisions(explained.log, acceptedByCaller: false) == decisions(bare.log, acceptedByCaller: false))
+                #expect(explained.offered.isEmpty && bare.offered.isEmpty)
+                // Explained offers are still announced, each right before its assignment; bare ones are not.
+                #expect(explained.log.filter { if case .offered = $0 { true } else { false } }.count
+                        == caller.log.filter { if case .offered = $0 { true } else { false } }.count)
+                #expect(!bare.log.contains { if case .offered = $0 { true } else { false } })
             } catch {
                 Issue.record("setup failed: \(error)")
             }

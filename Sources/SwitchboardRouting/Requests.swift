@@ -181,7 +181,10 @@ public struct Offer: Hashable, Sendable {
 public enum RoutingEvent: Hashable, Sendable {
     /// The contact waits: no eligible agent had capacity.
     case queued(ContactID, channel: Channel, step: Int)
-    case offered(Offer)
+    /// Boxed: an offer with its explanation is four times the size of any other event, and every
+    /// event in a buffer takes the size of the largest. A router that accepts at once without
+    /// explaining (`Router.offersAcceptedAtOnce`) builds none, so its buffers stay small.
+    indirect case offered(Offer)
     case offerDeclined(ContactID, agent: AgentID)
     case offerExpired(ContactID, agent: AgentID)
     case assigned(ContactID, agent: AgentID, channel: Channel, waited: Span)

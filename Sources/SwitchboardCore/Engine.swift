@@ -238,11 +238,7 @@ public struct Engine: Sendable {
     mutating func admit(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ThreadingResult {
         let id = ContactID(nextContact)
         let arrivedAt = new.arrivedAt ?? now
-        var request = RoutingRequest(
-            contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
-            priority: new.priority, preferredAgent: new.preferredAgent, arrivedAt: arrivedAt)
-        // `validate` itself would first copy the whole router to the stack (see `validateInPlace`).
-        try router.validateInPlace(request)
+        try Router.validate(required: new.required, preferred: new.preferred, language: new.language, priority: new.priority)
         let result: ThreadingResult
         let recorded = recordsUnthreadableContacts || !Self.isUnthreadable(new)
         if recorded {
@@ -276,13 +272,18 @@ public struct Engine: Sendable {
         live[id.rawValue] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
         kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
 
+        var lastHandler: AgentID? = nil
+        var lastHandledAt: Instant? = nil
         if recorded, !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
-            request.lastHandler = last.agent
-            request.lastHandledAt = last.at
+            lastHandler = last.agent
+            lastHandledAt = last.at
         }
         clearScratch()
         do {
-            try router.enqueue(request, at: now, events: &scratch)
+            try router.enqueue(
+                contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
+                priority: new.priority, preferredAgent: new.preferredAgent, lastHandler: lastHandler, lastHandledAt: lastHandledAt,
+                arrivedAt: arrivedAt, at: now, events: &scratch)
         } catch {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.

@@ -179,29 +179,43 @@ extension Router {
 
     /// Routes a new contact: to the best eligible idle agent at once, or into the waiting line.
     public mutating func enqueue(_ request: RoutingRequest, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
-        guard contactIndex[request.contact] == nil else {
-            throw SwitchboardError(.alreadyExists, "\(request.contact) is already being routed", field: "contact_id")
+        try enqueue(
+            contact: request.contact, channel: request.channel, required: request.required, preferred: request.preferred,
+            language: request.language, priority: request.priority, preferredAgent: request.preferredAgent,
+            lastHandler: request.lastHandler, lastHandledAt: request.lastHandledAt, arrivedAt: request.arrivedAt, at: now, events: &events)
+    }
+
+    /// `enqueue(_:)` with the request's fields passed one by one, for a caller that has them in a
+    /// value of its own (the engine, in a `NewContact`): building a `RoutingRequest` would copy and
+    /// release every array and string in it, once per contact.
+    public mutating func enqueue(
+        contact: ContactID, channel: Channel, required: [SkillRequirement], preferred: [SkillRequirement], language: String?,
+        priority: Int, preferredAgent: AgentID?, lastHandler: AgentID?, lastHandledAt: Instant?, arrivedAt: Instant,
+        at now: Instant, events: inout [RoutingEvent]
+    ) throws(SwitchboardError) {
+        guard contactIndex[contact] == nil else {
+            throw SwitchboardError(.alreadyExists, "\(contact) is already being routed", field: "contact_id")
         }
-        guard (1...10).contains(request.priority) else {
+        guard (1...10).contains(priority) else {
             throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
         }
-        let language: Int32
+        let languageIndex: Int32
         let sig: Int32
-        let ch = request.channel.index
-        let cached = ch &* Self.requestCacheSize &+ Self.requestCacheSlot(request)
-        if let recent = requestCache[cached], recent.language == request.language, recent.required == request.required,
-           recent.preferred == request.preferred {
+        let ch = channel.index
+        let cached = ch &* Self.requestCacheSize &+ Self.requestCacheSlot(language: language, required: required, preferred: preferred)
+        if let recent = requestCache[cached], recent.language == language, recent.required == required,
+           recent.preferred == preferred {
             // Requirements seen before on this channel (an adapter's routing rules, a simulator's
             // mix): no skill names to intern, no signature to look up.
-            language = recent.languageIndex
+            languageIndex = recent.languageIndex
             sig = recent.signature
         } else {
-            let required = try pack(request.required, field: "required_skills")
-            let preferred = try pack(request.preferred, field: "preferred_skills")
-            language = try internLanguage(request.language, field: "language")
-            sig = try signature(for: SignatureKey(channel: UInt8(ch), language: language, target: -1, required: required, preferred: preferred))
+            let packedRequired = try pack(required, field: "required_skills")
+            let packedPreferred = try pack(preferred, field: "preferred_skills")
+            languageIndex = try internLanguage(language, field: "language")
+            sig = try signature(for: SignatureKey(channel: UInt8(ch), language: languageIndex, target: -1, required: packedRequired, preferred: packedPreferred))
             requestCache[cached] = RecentRequest(
-                language: request.language, required: request.required, preferred: request.preferred, languageIndex: language, signature: sig)
+                language: language, required: required, preferred: preferred, languageIndex: languageIndex, signature: sig)
         }
 
         let slot: Int32
@@ -210,27 +224,27 @@ extension Router {
         } else {
             slot = Int32(contacts.count)
             contacts.append(ContactRecord(
-                id: request.contact, channel: request.channel, priority: 0, phase: .free, language: 0, signature: 0, step: 0,
+                id: contact, channel: channel, priority: 0, phase: .free, language: 0, signature: 0, step: 0,
                 bucket: 0, agent: -1, version: 0, orderKey: 0, arrivedAt: now, relaxFrom: now, expiresAt: now, excludedAgent: -1,
                 excludedUntil: now, preferredAgent: -1, affinityAgent: -1, affinityUntil: now))
         }
-        contactIndex[request.contact] = slot
+        contactIndex[contact] = slot
         let si = Int(slot)
-        contacts[si].id = request.contact
-        contacts[si].channel = request.channel
-        contacts[si].priority = UInt8(request.priority)
+        contacts[si].id = contact
+        contacts[si].channel = channel
+        contacts[si].priority = UInt8(priority)
         contacts[si].phase = .free
-        contacts[si].language = language
+        contacts[si].language = languageIndex
         contacts[si].signature = sig
         contacts[si].agent = -1
         contacts[si].version &+= 1
-        contacts[si].orderKey = orderKey(arrivedAt: request.arrivedAt, channel: request.channel, priority: request.priority)
-        contacts[si].arrivedAt = request.arrivedAt
-        contacts[si].relaxFrom = request.arrivedAt
+        contacts[si].orderKey = orderKey(arrivedAt: arrivedAt, channel: channel, priority: priority)
+        contacts[si].arrivedAt = arrivedAt
+        contacts[si].relaxFrom = arrivedAt
         contacts[si].excludedAgent = -1
         contacts[si].reservedBy = -1
-        contacts[si].preferredAgent = request.preferredAgent.flatMap { agentIndex[$0] } ?? -1
-        if let last = request.lastHandler, let at = request.lastHandledAt, let a = agentIndex[last] {
+        contacts[si].preferredAgent = preferredAgent.flatMap { agentIndex[$0] } ?? -1
+        if let last = lastHandler, let at = lastHandledAt, let a = agentIndex[last] {
             contacts[si].affinityAgent = a
             contacts[si].affinityUntil = at + policy.affinityWindow
         } else {
@@ -458,19 +472,23 @@ extension Router {
     /// its last byte and its length (names that differ only further inside share a slot; a hit is
     /// confirmed by `==` anyway).
     @inline(__always) static func requestCacheSlot(_ r: RoutingRequest) -> Int {
+        requestCacheSlot(language: r.language, required: r.required, preferred: r.preferred)
+    }
+
+    @inline(__always) static func requestCacheSlot(language: String?, required: [SkillRequirement], preferred: [SkillRequirement]) -> Int {
         var h: UInt32 = 2_166_136_261
         @inline(__always) func mix(_ s: String) {
             let u = s.utf8
             for b in u.prefix(8) { h = (h ^ UInt32(b)) &* 16_777_619 }
             h = (h ^ (UInt32(u.last ?? 0) | UInt32(truncatingIfNeeded: u.count) << 8)) &* 16_777_619
         }
-        if let l = r.language { mix(l) }
-        for q in r.required {
+        if let l = language { mix(l) }
+        for q in required {
             mix(q.skill)
             h = (h ^ UInt32(truncatingIfNeeded: q.minimumLevel)) &* 16_777_619
         }
         h = (h ^ 0xFE) &* 16_777_619
-        for q in r.preferred {
+        for q in preferred {
             mix(q.skill)
             h = (h ^ UInt32(truncatingIfNeeded: q.minimumLevel)) &* 16_777_619
         }
@@ -775,12 +793,18 @@ extension Router {
     }
 
     public func validate(_ request: RoutingRequest) throws(SwitchboardError) {
-        guard (1...10).contains(request.priority) else {
+        try Self.validate(required: request.required, preferred: request.preferred, language: request.language, priority: request.priority)
+    }
+
+    /// `validate(_:)` for the parts of a request, for a caller that has them apart (the engine,
+    /// from a `NewContact`): needs no router, and copies nothing.
+    public static func validate(required: [SkillRequirement], preferred: [SkillRequirement], language: String?, priority: Int) throws(SwitchboardError) {
+        guard (1...10).contains(priority) else {
             throw .invalidArgument("priority must be 1 (lowest) to 10 (highest)", field: "priority")
         }
-        try Self.validate(request.required, field: "required_skills")
-        try Self.validate(request.preferred, field: "preferred_skills")
-        if let l = request.language {
+        try validate(required, field: "required_skills")
+        try validate(preferred, field: "preferred_skills")
+        if let l = language {
             guard !l.isEmpty, l.utf8.count <= 64 else {
                 throw .invalidArgument("language must be 1–64 bytes; leave it out to accept any language", field: "language")
             }

@@ -465,8 +465,10 @@ extension Router {
         return !(c.excludedAgent == agentSlot && now < c.excludedUntil)
     }
 
-    /// The documented scoring formula (see `ScoringWeights`).
-    func score(_ agentSlot: Int32, contact c: ContactRecord, now: Instant) -> Double {
+    /// The documented scoring formula (see `ScoringWeights`). Always inlined: a call to a
+    /// non-mutating method from a mutating one copies the whole router (864 bytes) to the stack
+    /// first, and this runs for every candidate of every decision.
+    @inline(__always) func score(_ agentSlot: Int32, contact c: ContactRecord, now: Instant) -> Double {
         let a = agents[Int(agentSlot)]
         let w = policy.scoring
         let sig = signatures[Int(c.signature)].key
@@ -520,39 +522,21 @@ extension Router {
         let c = contacts[Int(slot)]
         let b = c.bucket
         let target = buckets[Int(b)].key.target
-        var top = TopCandidates()
-        var best: Int32 = -1
-        var bestScore = -Double.infinity
-        var considered = 0
-
-        // The named agents (preferred, affinity) are scored before the walk; the walk skips them.
-        var namedA: Int32 = -1
-        var namedB: Int32 = -1
+        var tally = CandidateTally()
         let explains = explainsOffers
-        @inline(__always) func consider(_ a: Int32, _ router: borrowing Router) {
-            if a == best || a == namedA || a == namedB { return }
-            considered += 1
-            let s = router.score(a, contact: c, now: now)
-            if explains && (top.count < TopCandidates.capacity || s > top[top.count - 1].score) {
-                top.offer(ScoredAgent(agent: router.agentIDs[Int(a)], score: s))
-            }
-            if s > bestScore || (s == bestScore && router.agents[Int(a)].order < router.agents[Int(best)].order) {
-                best = a
-                bestScore = s
-            }
-        }
 
         if target >= 0 {
-            if eligible(target, contact: c, bucket: b, now: now) { consider(target, self) }
+            if eligible(target, contact: c, bucket: b, now: now) { consider(target, &tally, contact: c, now: now) }
         } else {
+            // The named agents (preferred, affinity) are scored before the walk; the walk skips them.
             if c.preferredAgent >= 0 && eligible(c.preferredAgent, contact: c, bucket: b, now: now) {
-                consider(c.preferredAgent, self)
-                namedA = c.preferredAgent
+                consider(c.preferredAgent, &tally, contact: c, now: now)
+                tally.namedA = c.preferredAgent
             }
             if c.affinityAgent >= 0 && c.affinityAgent != c.preferredAgent && now <= c.affinityUntil
                 && eligible(c.affinityAgent, contact: c, bucket: b, now: now) {
-                consider(c.affinityAgent, self)
-                namedB = c.affinityAgent
+                consider(c.affinityAgent, &tally, contact: c, now: now)
+                tally.namedB = c.affinityAgent
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             agentSearch.removeAll(keepingCapacity: true)
@@ -588,8 +572,8 @@ extension Router {
                 if exactBound {
                     let bound = -f.key.negatedScore + offset
                     if explains {
-                        if top.count == TopCandidates.capacity && bound < top[TopCandidates.capacity - 1].score { break }
-                    } else if best >= 0 && bound < bestScore {
+                        if tally.top.count == TopCandidates.capacity && bound < tally.top[TopCandidates.capacity - 1].score { break }
+                    } else if tally.best >= 0 && bound < tally.bestScore {
                         break
                     }
                 }
@@ -609,13 +593,40 @@ extension Router {
                 let a = entry.agent
                 if idleEntryIsLive(entry) && eligible(a, contact: c, bucket: b, now: now) {
                     found += 1
-                    consider(a, self)
+                    consider(a, &tally, contact: c, now: now)
                 }
             }
         }
-        guard best >= 0 else { return nil }
-        if explains { offerCandidates = top }
-        return AgentChoice(agent: best, considered: considered)
+        guard tally.best >= 0 else { return nil }
+        if explains { offerCandidates = tally.top }
+        return AgentChoice(agent: tally.best, considered: tally.considered)
+    }
+
+    /// The best agent of a search so far, and the few best when offers are explained.
+    struct CandidateTally {
+        var top = TopCandidates()
+        var best: Int32 = -1
+        var bestScore = -Double.infinity
+        var considered = 0
+        /// Agents scored by name before the walk (preferred, affinity), which the walk skips.
+        var namedA: Int32 = -1
+        var namedB: Int32 = -1
+    }
+
+    /// Scores one eligible agent into `tally`. `mutating` though it changes nothing in the router:
+    /// a mutating call passes the router by address, where a non-mutating one from inside
+    /// `findAgent` would copy all of it first.
+    @inline(__always) mutating func consider(_ a: Int32, _ tally: inout CandidateTally, contact c: ContactRecord, now: Instant) {
+        if a == tally.best || a == tally.namedA || a == tally.namedB { return }
+        tally.considered += 1
+        let s = score(a, contact: c, now: now)
+        if explainsOffers && (tally.top.count < TopCandidates.capacity || s > tally.top[tally.top.count - 1].score) {
+            tally.top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: s))
+        }
+        if s > tally.bestScore || (s == tally.bestScore && agents[Int(a)].order < agents[Int(tally.best)].order) {
+            tally.best = a
+            tally.bestScore = s
+        }
     }
 
     @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {
@@ -814,14 +825,21 @@ extension Router {
     /// The first live contact in bucket `b` that this agent may take: not barred from it by a
     /// re-offer cooldown. When the first in line waits for another agent's units (a reservation)
     /// and does not fit this agent either, the bucket has nothing for it now.
-    func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+    ///
+    /// Always inlined, like `score`, to spare a copy of the router per bucket looked at; the rare
+    /// walk past a declined offer is a call of its own.
+    @inline(__always) func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
         guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
         let first = contacts[Int(top.slot)]
         if first.reservedBy >= 0 && first.reservedBy != agent && buckets[bi].cost > spare { return nil }
         if !(first.excludedAgent == agent && now < first.excludedUntil) { return (top.order, top.slot) }
-        // Rare: the first in line just declined this agent. Walk the heap in order past it.
-        let heap = bucketHeaps[bi].storage
+        return firstEligiblePastExclusion(in: b, agent: agent, below: bound, now: now)
+    }
+
+    /// The first in line of bucket `b` just declined this agent: walk the heap in order past it.
+    func firstEligiblePastExclusion(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+        let heap = bucketHeaps[Int(b)].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]
         while let i = pending.popLast() {

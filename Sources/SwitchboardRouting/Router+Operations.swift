@@ -452,7 +452,7 @@ extension Router {
 // MARK: - Internal steps shared by the operations
 
 extension Router {
-    func agentSlot(_ id: AgentID) throws(SwitchboardError) -> Int32 {
+    @inline(__always) func agentSlot(_ id: AgentID) throws(SwitchboardError) -> Int32 {
         guard let s = agentIndex[id] else { throw .notFound("agent \(id) is not logged in; call Login first", field: "agent_id") }
         return s
     }
@@ -495,7 +495,7 @@ extension Router {
         return Int((h ^ h >> 16) % UInt32(requestCacheSize))
     }
 
-    func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {
+    @inline(__always) func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {
         if let (slot, a) = holder(of: contact, is: agent), contacts[Int(slot)].phase == .offered { return (slot, a) }
         let a = try agentSlot(agent)
         guard let slot = contactIndex[contact] else { throw .notFound("\(contact) is not known to routing", field: "contact_id") }
@@ -518,7 +518,8 @@ extension Router {
         return packed
     }
 
-    func orderKey(arrivedAt: Instant, channel: Channel, priority: Int) -> Int64 {
+    /// Inlined, as `score` is, so that calling it copies no router.
+    @inline(__always) func orderKey(arrivedAt: Instant, channel: Channel, priority: Int) -> Int64 {
         let sl = Int64(policy.serviceLevelWeight * Double(policy.serviceLevelTarget[channel].microseconds))
         return arrivedAt.microseconds &+ sl &- policy.priorityCredit.microseconds &* Int64(priority - 1)
     }
@@ -530,7 +531,7 @@ extension Router {
         return step
     }
 
-    func timerIsLive(_ t: TimerEntry) -> Bool {
+    @inline(__always) func timerIsLive(_ t: TimerEntry) -> Bool {
         switch t.kind {
         case .offerTimeout:
             let c = contacts[Int(t.slot)]

@@ -225,42 +225,34 @@ public struct Engine: Sendable {
 
     /// `pushContact` for a caller that needs only the contact's id (the original's for a
     /// duplicate) and reads the rest from `events`, as the simulator does: the same threading and
-    /// routing, without building the receipt.
+    /// routing, without building the receipt (nor, for an unrecorded contact, any decision).
     public mutating func push(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ContactID {
         let id = ContactID(nextContact)
-        if case .duplicate(let d) = try admit(new, at: now, events: &events) { return d.original }
+        if !recordsUnthreadableContacts && Self.isUnthreadable(new) {
+            try admitUnrecorded(new, at: now, events: &events)
+        } else if case .duplicate(let d) = try admit(new, at: now, events: &events) {
+            return d.original
+        }
         return id
     }
 
     /// Threads and routes `new` as contact `nextContact` (unless it is a duplicate); the router's
     /// events for it stay in `scratch` until the next operation.
-    @inline(__always)
     mutating func admit(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ThreadingResult {
         let id = ContactID(nextContact)
-        let arrivedAt = new.arrivedAt ?? now
+        if !recordsUnthreadableContacts && Self.isUnthreadable(new) {
+            try admitUnrecorded(new, at: now, events: &events)
+            return .threaded(.unrecorded(contact: id, at: now))
+        }
         try Router.validate(required: new.required, preferred: new.preferred, language: new.language, priority: new.priority)
-        let result: ThreadingResult
-        let recorded = recordsUnthreadableContacts || !Self.isUnthreadable(new)
-        if recorded {
-            let input = ThreadingInput(
-                channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
-                caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
-                references: new.references, idempotencyKey: new.idempotencyKey)
-            result = try directory.thread(input, contact: id, at: now)
-        } else {
-            // The check `thread` makes of what such a contact carries.
-            try CaseDirectory.validate(topic: new.topic)
-            result = .threaded(.unrecorded(contact: id, at: now))
-        }
-        let decision: ThreadingDecision
-        switch result {
-        case .duplicate:
-            return result
-        case .threaded(let d):
-            decision = d
-        }
+        let input = ThreadingInput(
+            channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,
+            caseReference: new.caseReference, messageID: new.messageID, inReplyTo: new.inReplyTo,
+            references: new.references, idempotencyKey: new.idempotencyKey)
+        let result = try directory.thread(input, contact: id, at: now)
+        guard case .threaded(let decision) = result else { return result }
         nextContact += 1
-        if recorded && publishing.contains(.threading) {
+        if publishing.contains(.threading) {
             for m in decision.merges { events.append(.customersMerged(m)) }
             if decision.isNewCase {
                 events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
@@ -269,30 +261,48 @@ public struct Engine: Sendable {
             }
             events.append(.caseThreaded(decision))
         }
-        live[id.rawValue] = LiveContact(caseID: decision.caseID, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
-        kpis?.record(.arrived(contact: id, case: decision.caseID, channel: new.channel, at: now))
+        var lastHandler: (agent: AgentID, at: Instant)? = nil
+        if !decision.isNewCase { lastHandler = directory.lastHandler(of: decision.caseID) }
+        try route(new, as: id, onCase: decision.caseID, lastHandler: lastHandler, at: now, events: &events)
+        return result
+    }
 
-        var lastHandler: AgentID? = nil
-        var lastHandledAt: Instant? = nil
-        if recorded, !decision.isNewCase, let last = directory.lastHandler(of: decision.caseID) {
-            lastHandler = last.agent
-            lastHandledAt = last.at
-        }
+    /// Routes a contact nothing can thread, without a customer or a case (see
+    /// `recordsUnthreadableContacts`): the same checks as `admit`, and the same routing.
+    mutating func admitUnrecorded(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        try Router.validate(required: new.required, preferred: new.preferred, language: new.language, priority: new.priority)
+        // The check `thread` makes of what such a contact carries.
+        try CaseDirectory.validate(topic: new.topic)
+        let id = ContactID(nextContact)
+        nextContact += 1
+        try route(new, as: id, onCase: nil, lastHandler: nil, at: now, events: &events)
+    }
+
+    /// The part of admitting a contact after threading: it goes live and to the router, whose
+    /// events are published. `caseID` nil: an unrecorded contact (case 0 in its events).
+    @inline(__always)
+    mutating func route(
+        _ new: NewContact, as id: ContactID, onCase caseID: CaseID?, lastHandler: (agent: AgentID, at: Instant)?, at now: Instant,
+        events: inout [EngineEvent]
+    ) throws(SwitchboardError) {
+        let arrivedAt = new.arrivedAt ?? now
+        let shownCase = caseID ?? CaseID(0)
+        live[id.rawValue] = LiveContact(caseID: shownCase, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
+        kpis?.record(.arrived(contact: id, case: shownCase, channel: new.channel, at: now))
         clearScratch()
         do {
             try router.enqueue(
                 contact: id, channel: new.channel, required: new.required, preferred: new.preferred, language: new.language,
-                priority: new.priority, preferredAgent: new.preferredAgent, lastHandler: lastHandler, lastHandledAt: lastHandledAt,
+                priority: new.priority, preferredAgent: new.preferredAgent, lastHandler: lastHandler?.agent, lastHandledAt: lastHandler?.at,
                 arrivedAt: arrivedAt, at: now, events: &scratch)
         } catch {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.
             live.removeValue(forKey: id.rawValue)
-            if recorded { _ = try? directory.recordOutcome(contact: id, case: decision.caseID, outcome: .abandoned, at: now) }
+            if let caseID { _ = try? directory.recordOutcome(contact: id, case: caseID, outcome: .abandoned, at: now) }
             throw error
         }
         publish(at: now, events: &events)
-        return result
     }
 
     /// Nothing in the contact could thread it, or a later contact to it: no identifier, case

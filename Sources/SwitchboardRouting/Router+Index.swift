@@ -524,6 +524,7 @@ extension Router {
         let target = buckets[Int(b)].key.target
         var tally = CandidateTally()
         let explains = explainsOffers
+        if explains { offerCandidates = TopCandidates() }
 
         if target >= 0 {
             if eligible(target, contact: c, bucket: b, now: now) { consider(target, &tally, contact: c, now: now) }
@@ -572,7 +573,7 @@ extension Router {
                 if exactBound {
                     let bound = -f.key.negatedScore + offset
                     if explains {
-                        if tally.top.count == TopCandidates.capacity && bound < tally.top[TopCandidates.capacity - 1].score { break }
+                        if offerCandidates.count == TopCandidates.capacity && bound < offerCandidates[TopCandidates.capacity - 1].score { break }
                     } else if tally.best >= 0 && bound < tally.bestScore {
                         break
                     }
@@ -598,13 +599,12 @@ extension Router {
             }
         }
         guard tally.best >= 0 else { return nil }
-        if explains { offerCandidates = tally.top }
         return AgentChoice(agent: tally.best, considered: tally.considered)
     }
 
-    /// The best agent of a search so far, and the few best when offers are explained.
+    /// The best agent of a search so far. (The few best, when offers are explained, gather in
+    /// `offerCandidates`: kept out of here, the tally holds no reference and costs nothing to drop.)
     struct CandidateTally {
-        var top = TopCandidates()
         var best: Int32 = -1
         var bestScore = -Double.infinity
         var considered = 0
@@ -620,8 +620,8 @@ extension Router {
         if a == tally.best || a == tally.namedA || a == tally.namedB { return }
         tally.considered += 1
         let s = score(a, contact: c, now: now)
-        if explainsOffers && (tally.top.count < TopCandidates.capacity || s > tally.top[tally.top.count - 1].score) {
-            tally.top.offer(ScoredAgent(agent: agentIDs[Int(a)], score: s))
+        if explainsOffers && (offerCandidates.count < TopCandidates.capacity || s > offerCandidates[offerCandidates.count - 1].score) {
+            offerCandidates.offer(ScoredAgent(agent: agentIDs[Int(a)], score: s))
         }
         if s > tally.bestScore || (s == tally.bestScore && agents[Int(a)].order < agents[Int(tally.best)].order) {
             tally.best = a

@@ -135,8 +135,8 @@ public struct Router: Sendable {
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []
     var agentSearch: [AgentFrontier] = []
-    /// The best candidates of the decision being made, left by the search for `makeOffer` to
-    /// explain the offer with (only while `explainsOffers`).
+    /// The best candidates of the decision being made, gathered by the search (`findAgent`,
+    /// `offerFromLine`) for `makeOffer` to explain the offer with (only while `explainsOffers`).
     var offerCandidates = TopCandidates()
 
     var waitingCount = 0

@@ -13,7 +13,9 @@ import Testing
 /// narrow (SL and P(wait) within ±6 points, ASA within ±35%), so the test cannot pass merely because the run was too
 /// short to tell anything. The load (ρ = 0.6 and 0.8 on 5 agents) is chosen so the queue forgets
 /// its past within a few dozen arrivals: the variance per simulated contact is low, and the test
-/// runs in about two seconds in a debug build.
+/// runs in about two seconds in a debug build. Forty replications: with ten, the band around ASA
+/// (whose per-replication spread is wide at this load) came out wider than the ±35 % the test
+/// demands for some random streams, a test too weak to count rather than a wrong simulator.
 @Suite struct ValidationTests {
     static func policy() -> Policy {
         var p = Policy()
@@ -26,7 +28,7 @@ import Testing
         try Scenario.load(yaml: """
             name: mmc-validation
             seed: 20261127
-            replications: 10
+            replications: 40
             warm_up: 2h
             interval: 4h
             duration: 16h

@@ -35,7 +35,8 @@ public enum DurationDistribution: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Draws from a `DurationDistribution` in microseconds, the engine's unit. A value type with the
-/// derived parameters cached so the hot path is one or two `log`s per draw.
+/// derived parameters cached; exponential and normal draws come from the `ziggurat`, so the hot
+/// path is a table compare and a multiply (and an `exp` for a lognormal).
 public struct DurationSampler: Sendable {
     enum Kind: Sendable { case exponential, lognormal, fixed, uniform }
     let kind: Kind
@@ -63,23 +64,15 @@ public struct DurationSampler: Sendable {
         let us: Double
         switch kind {
         case .exponential:
-            us = -a * log(rng.nextUnitInterval())
+            us = a * ziggurat.exponential(&rng)
         case .lognormal:
-            us = exp(a + b * Self.standardNormal(&rng))
+            us = exp(a + b * ziggurat.normal(&rng))
         case .fixed:
             us = a
         case .uniform:
             us = a + b * rng.nextUnitInterval()
         }
         return max(1, Int64(us.rounded()))
-    }
-
-    /// Box–Muller (one of the pair is enough; the generator is cheap).
-    @inline(__always)
-    static func standardNormal(_ rng: inout SplitMix64) -> Double {
-        let u1 = rng.nextUnitInterval()
-        let u2 = rng.nextUnitInterval()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
 }
 

@@ -431,7 +431,7 @@ struct Replication {
                 continue
             }
             // Rate per hour → mean gap in microseconds.
-            let gap = -log(rng.nextUnitInterval()) * 3_600_000_000 / lambdaMax
+            let gap = ziggurat.exponential(&rng) * 3_600_000_000 / lambdaMax
             let candidate = t + max(1, Int64(gap))
             if candidate >= segmentEnd {
                 t = segmentEnd

@@ -470,7 +470,9 @@ public struct Engine: Sendable {
     /// Empties the router's event buffer, keeping its storage (most calls find it empty already).
     @inline(__always)
     mutating func clearScratch() {
-        if !scratch.isEmpty { scratch.removeAll(keepingCapacity: true) }
+        // One `removeLast` per event: the buffer holds a handful, and `removeAll(keepingCapacity:)`
+        // goes through the generic `replaceSubrange`, which costs more than that.
+        while !scratch.isEmpty { scratch.removeLast() }
     }
 
     /// Turns the router's events into engine events, recording handlers and KPIs on the way.

@@ -668,7 +668,7 @@ struct Replication {
                 continue
             }
         }
-        if !events.isEmpty { events.removeAll(keepingCapacity: true) }
+        while !events.isEmpty { events.removeLast() }  // cheaper than `removeAll(keepingCapacity:)` for a handful
         _ = t
     }
 }

@@ -290,6 +290,12 @@ struct IdleEntry: Comparable, Sendable {
 /// Idle agents of one cell and capacity class, with lazy deletion: an agent whose load or idle time
 /// changes gets a fresh entry and its old ones die (version mismatch). Busy agents' entries are
 /// never searched for and removed, which keeps an offer's re-indexing to a few appends.
+/// A queue cell an agent could serve and the queue heaps (channel × level) it may take from there.
+struct UsedQueueCell: Sendable, Hashable {
+    var cell: Int32
+    var mask: UInt64
+}
+
 struct IdleHeap: Sendable {
     var heap = BinaryHeap<IdleEntry>()
     var live = 0

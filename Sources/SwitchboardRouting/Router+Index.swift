@@ -386,8 +386,7 @@ extension Router {
         for agent in candidates {
             let ai = Int(agent)
             if let mask = agentQueueMask(ai, language: language, skillA: a, skillB: b) {
-                agentUsedQueueCells[ai].append(cell)
-                agentUsedQueueMasks[ai].append(mask)
+                agentUsedQueues[ai].append(UsedQueueCell(cell: cell, mask: mask))
             }
         }
     }
@@ -732,9 +731,10 @@ extension Router {
         }
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
-        for k in 0..<agentUsedQueueCells[ai].count {
-            let cell = Int(agentUsedQueueCells[ai][k])
-            let levels = agentUsedQueueMasks[ai][k]
+        for k in 0..<agentUsedQueues[ai].count {
+            let used = agentUsedQueues[ai][k]
+            let cell = Int(used.cell)
+            let levels = used.mask
             let live = levels & fit & cellNonEmpty[cell]
             if live == 0 { continue }
             // One summary per channel with anything waiting: the least first key over the levels

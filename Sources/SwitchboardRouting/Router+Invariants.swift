@@ -95,7 +95,7 @@ extension Router {
             let filedListed = zip(agentFiledCells[ai], agentFiledLevels[ai]).map { "\($0.0):\($0.1)" }.sorted()
             if filedExpected != filedListed { problems.append("\(agentIDs[ai]) lists filed cells \(filedListed), expected \(filedExpected)") }
             let usedExpected = zip(agentQueueCells[ai], agentQueueMasks[ai]).filter { cellUsed[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
-            let usedListed = zip(agentUsedQueueCells[ai], agentUsedQueueMasks[ai]).map { "\($0.0):\($0.1)" }.sorted()
+            let usedListed = agentUsedQueues[ai].map { "\($0.cell):\($0.mask)" }.sorted()
             if usedExpected != usedListed { problems.append("\(agentIDs[ai]) lists queue cells \(usedListed), expected \(usedExpected)") }
         }
         for ai in agents.indices {

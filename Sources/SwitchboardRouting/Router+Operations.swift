@@ -60,8 +60,7 @@ extension Router {
             agentFiledLevels.append([])
             agentQueueCells.append([])
             agentQueueMasks.append([])
-            agentUsedQueueCells.append([])
-            agentUsedQueueMasks.append([])
+            agentUsedQueues.append([])
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
@@ -103,11 +102,9 @@ extension Router {
         }
         agentQueueCells[ai] = queueCells
         agentQueueMasks[ai] = queueMasks
-        agentUsedQueueCells[ai] = []
-        agentUsedQueueMasks[ai] = []
+        agentUsedQueues[ai] = []
         for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
-            agentUsedQueueCells[ai].append(c)
-            agentUsedQueueMasks[ai].append(queueMasks[k])
+            agentUsedQueues[ai].append(UsedQueueCell(cell: c, mask: queueMasks[k]))
         }
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)

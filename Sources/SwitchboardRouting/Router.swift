@@ -48,8 +48,9 @@ public struct Router: Sendable {
     /// skills in three languages has 168 queue cells, most of them pairs of skills no contact asks
     /// for together; the freed-capacity search need not look at those. Built at login, and grown
     /// for every agent when a cell comes into use (`startUsing`).
-    var agentUsedQueueCells: [[Int32]] = []
-    var agentUsedQueueMasks: [[UInt64]] = []
+    /// Each as the cell and its mask side by side (`UsedQueueCell`): the search reads both, so one
+    /// list per agent is one fewer array to reach through on every freed-capacity decision.
+    var agentUsedQueues: [[UsedQueueCell]] = []
     /// Per cell: some bucket files its contacts there. Never goes back to false.
     var cellUsed: [Bool] = []
     /// Likewise for idle agents: the part of `agentCells` (and levels) that some bucket searches

@@ -387,8 +387,19 @@ extension Router {
             let ai = Int(agent)
             if let mask = agentQueueMask(ai, language: language, skillA: a, skillB: b) {
                 agentUsedQueues[ai].append(UsedQueueCell(cell: cell, mask: mask))
+                agentUsedQueues[ai] = Self.share(agentUsedQueues[ai], in: &sharedQueueLists, agents: agents.count)
             }
         }
+    }
+
+    /// `list`, or an equal list already in `table`, whose storage it then shares (see
+    /// `sharedQueueLists`). The table is emptied when it holds far more lists than there are
+    /// agents (old versions of lists that grew), which only ends sharing for lists made before.
+    static func share<Element: Hashable>(_ list: [Element], in table: inout [[Element]: [Element]], agents: Int) -> [Element] {
+        if let shared = table[list] { return shared }
+        if table.count > 2 * agents + 256 { table.removeAll() }
+        table[list] = list
+        return list
     }
 
     /// A bucket searches `cell` for idle agents for the first time: every agent that has the cell
@@ -403,6 +414,8 @@ extension Router {
             guard let level = agentCellLevel(ai, language: language, skill: skill, second: second) else { continue }
             agentFiledCells[ai].append(cell)
             agentFiledLevels[ai].append(level)
+            agentFiledCells[ai] = Self.share(agentFiledCells[ai], in: &sharedCellLists, agents: agents.count)
+            agentFiledLevels[ai] = Self.share(agentFiledLevels[ai], in: &sharedLevelLists, agents: agents.count)
             guard agents[ai].indexed else { continue }
             let a = agents[ai]
             let heap = idleHeapIndex(cell: Int(cell), class: Int(a.heapClass) - 1)

@@ -102,20 +102,23 @@ extension Router {
         }
         agentQueueCells[ai] = queueCells
         agentQueueMasks[ai] = queueMasks
-        agentUsedQueues[ai] = []
+        var used: [UsedQueueCell] = []
         for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
-            agentUsedQueues[ai].append(UsedQueueCell(cell: c, mask: queueMasks[k]))
+            used.append(UsedQueueCell(cell: c, mask: queueMasks[k]))
         }
+        agentUsedQueues[ai] = Self.share(used, in: &sharedQueueLists, agents: agents.count)
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
         agentCells[ai] = cellList
         agentCellLevels[ai] = cellLevels
-        agentFiledCells[ai] = []
-        agentFiledLevels[ai] = []
+        var filedCells: [Int32] = []
+        var filedLevels: [UInt8] = []
         for (k, c) in cellList.enumerated() where cellSearched[Int(c)] {
-            agentFiledCells[ai].append(c)
-            agentFiledLevels[ai].append(cellLevels[k])
+            filedCells.append(c)
+            filedLevels.append(cellLevels[k])
         }
+        agentFiledCells[ai] = Self.share(filedCells, in: &sharedCellLists, agents: agents.count)
+        agentFiledLevels[ai] = Self.share(filedLevels, in: &sharedLevelLists, agents: agents.count)
         agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

@@ -61,6 +61,14 @@ public struct Router: Sendable {
     var agentFiledCells: [[Int32]] = []
     var agentFiledLevels: [[UInt8]] = []
     var cellSearched: [Bool] = []
+    /// One buffer per distinct list of `agentUsedQueues`, `agentFiledCells` and `agentFiledLevels`
+    /// (`share`). A centre's agents come in a few dozen profiles, and agents of one profile have
+    /// equal lists: sharing their storage, every freed-capacity search and re-filing reads a few
+    /// dozen lists that stay in cache instead of one cold copy per agent. A list changed in place
+    /// is copied first (arrays are copy-on-write), so sharing never changes what an agent reads.
+    var sharedQueueLists: [[UsedQueueCell]: [UsedQueueCell]] = [:]
+    var sharedCellLists: [[Int32]: [Int32]] = [:]
+    var sharedLevelLists: [[UInt8]: [UInt8]] = [:]
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8

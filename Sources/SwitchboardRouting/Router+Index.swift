@@ -393,11 +393,12 @@ extension Router {
     }
 
     /// `list`, or an equal list already in `table`, whose storage it then shares (see
-    /// `sharedQueueLists`). The table is emptied when it holds far more lists than there are
-    /// agents (old versions of lists that grew), which only ends sharing for lists made before.
+    /// `sharedQueueLists`). The table is emptied when it holds more lists than there are agents
+    /// (old versions of lists that grew, or a centre whose agents all differ), so it never keeps
+    /// more than about one list per agent alive; emptying only ends sharing for lists made before.
     static func share<Element: Hashable>(_ list: [Element], in table: inout [[Element]: [Element]], agents: Int) -> [Element] {
         if let shared = table[list] { return shared }
-        if table.count > 2 * agents + 256 { table.removeAll() }
+        if table.count > agents + 256 { table.removeAll() }
         table[list] = list
         return list
     }

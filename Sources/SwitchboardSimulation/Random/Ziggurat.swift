@@ -27,52 +27,37 @@ public struct Ziggurat: Sendable {
     static let normalR = 3.442_619_855_899
 
     public init() {
+        // The papers' constants: the base layer's right edge r and the common area v of the layers.
+        (ke, we, fe) = Self.tables(layers: 256, r: Self.exponentialR, v: 3.949_659_822_581_572e-3,
+                                   density: { exp(-$0) }, inverse: { -log($0) })
+        (kn, wn, fn) = Self.tables(layers: 128, r: Self.normalR, v: 9.912_563_035_262_17e-3,
+                                   density: { exp(-0.5 * $0 * $0) }, inverse: { (-2 * log($0)).squareRoot() })
+    }
+
+    /// Marsaglia and Tsang's `zigset` for a decreasing density `f` (unnormalised, f(0) = 1) with
+    /// inverse `f⁻¹`: the layers' right edges x from r inwards (x = f⁻¹(v / x' + f(x'))), and from
+    /// them the fast-path bounds k, the scale w (integer → x) and f at each edge, scaled to 2^53.
+    static func tables(layers n: Int, r: Double, v: Double, density f: (Double) -> Double, inverse: (Double) -> Double)
+        -> (k: [UInt64], w: [Double], f: [Double]) {
         let m = 9_007_199_254_740_992.0  // 2^53
-        var ke = [UInt64](repeating: 0, count: 256)
-        var we = [Double](repeating: 0, count: 256)
-        var fe = [Double](repeating: 0, count: 256)
-        do {
-            var de = Self.exponentialR
-            var te = de
-            let ve = 3.949_659_822_581_572e-3
-            let q = ve / exp(-de)
-            ke[0] = UInt64((de / q) * m)
-            ke[1] = 0
-            we[0] = q / m
-            we[255] = de / m
-            fe[0] = 1
-            fe[255] = exp(-de)
-            for i in stride(from: 254, through: 1, by: -1) {
-                de = -log(ve / de + exp(-de))
-                ke[i + 1] = UInt64((de / te) * m)
-                te = de
-                fe[i] = exp(-de)
-                we[i] = de / m
-            }
+        var k = [UInt64](repeating: 0, count: n)
+        var w = [Double](repeating: 0, count: n)
+        var fx = [Double](repeating: 0, count: n)
+        let q = v / f(r)
+        k[0] = UInt64((r / q) * m)
+        w[0] = q / m
+        w[n - 1] = r / m
+        fx[0] = 1
+        fx[n - 1] = f(r)
+        var outer = r
+        for i in stride(from: n - 2, through: 1, by: -1) {
+            let x = inverse(v / outer + f(outer))
+            k[i + 1] = UInt64((x / outer) * m)
+            outer = x
+            fx[i] = f(x)
+            w[i] = x / m
         }
-        var kn = [UInt64](repeating: 0, count: 128)
-        var wn = [Double](repeating: 0, count: 128)
-        var fn = [Double](repeating: 0, count: 128)
-        do {
-            var dn = Self.normalR
-            var tn = dn
-            let vn = 9.912_563_035_262_17e-3
-            let q = vn / exp(-0.5 * dn * dn)
-            kn[0] = UInt64((dn / q) * m)
-            kn[1] = 0
-            wn[0] = q / m
-            wn[127] = dn / m
-            fn[0] = 1
-            fn[127] = exp(-0.5 * dn * dn)
-            for i in stride(from: 126, through: 1, by: -1) {
-                dn = (-2 * log(vn / dn + exp(-0.5 * dn * dn))).squareRoot()
-                kn[i + 1] = UInt64((dn / tn) * m)
-                tn = dn
-                fn[i] = exp(-0.5 * dn * dn)
-                wn[i] = dn / m
-            }
-        }
-        (self.ke, self.we, self.fe, self.kn, self.wn, self.fn) = (ke, we, fe, kn, wn, fn)
+        return (k, w, fx)
     }
 
     /// One draw from the exponential distribution with mean 1.

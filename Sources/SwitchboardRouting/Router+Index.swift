@@ -376,14 +376,24 @@ extension Router {
         return perChannel | perChannel << 10 | perChannel << 20 | perChannel << 30
     }
 
+    @inline(__always) static func languageSkillKey(_ language: Int32, _ skill: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: language)) << 32 | UInt64(UInt32(bitPattern: skill))
+    }
+
+    /// The agents that may have a cell of `language` and first skill `skill`: every agent for the
+    /// "any skill" cells, those with the skill for "any language", else those with both.
+    func cellCandidates(language: Int32, skill: Int32) -> [Int32] {
+        if skill == 0 { return Array(0..<Int32(agents.count)) }
+        if language == 0 { return agentsWithSkill[Int(skill)] }
+        return agentsWithLanguageSkill[Self.languageSkillKey(language, skill)] ?? []
+    }
+
     /// A bucket files contacts in `cell` for the first time: every agent that may take from it
-    /// starts looking there. O(agents), once per cell in the router's life.
+    /// starts looking there. O(agents with its language and skill), once per cell in the router's life.
     mutating func startUsing(cell: Int32) {
         cellUsed[Int(cell)] = true
         let (language, a, b) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
-        // Only agents with the cell's first skill can have it (all agents for "any skill").
-        let candidates = a == 0 ? Array(0..<Int32(agents.count)) : agentsWithSkill[Int(a)]
-        for agent in candidates {
+        for agent in cellCandidates(language: language, skill: a) {
             let ai = Int(agent)
             if let mask = agentQueueMask(ai, language: language, skillA: a, skillB: b) {
                 agentUsedQueues[ai].append(UsedQueueCell(cell: cell, mask: mask))
@@ -398,19 +408,18 @@ extension Router {
     /// more than about one list per agent alive; emptying only ends sharing for lists made before.
     static func share<Element: Hashable>(_ list: [Element], in table: inout [[Element]: [Element]], agents: Int) -> [Element] {
         if let shared = table[list] { return shared }
-        if table.count > agents + 256 { table.removeAll() }
+        if table.count > agents + 256 { table.removeAll(keepingCapacity: true) }
         table[list] = list
         return list
     }
 
     /// A bucket searches `cell` for idle agents for the first time: every agent that has the cell
     /// lists it, and those filed now are filed there too, under the key and version of their other
-    /// entries. O(agents), once per cell in the router's life.
+    /// entries. O(agents with its language and skill), once per cell in the router's life.
     mutating func startSearching(cell: Int32) {
         cellSearched[Int(cell)] = true
         let (language, skill, second) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
-        let candidates = skill == 0 ? Array(0..<Int32(agents.count)) : agentsWithSkill[Int(skill)]
-        for agent in candidates {
+        for agent in cellCandidates(language: language, skill: skill) {
             let ai = Int(agent)
             guard let level = agentCellLevel(ai, language: language, skill: skill, second: second) else { continue }
             agentFiledCells[ai].append(cell)

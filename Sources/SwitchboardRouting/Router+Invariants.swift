@@ -88,6 +88,11 @@ extension Router {
         for skill in 1..<skillNames.count {
             let having = agents.indices.filter { level(Int32($0), Int32(skill)) > 0 }.map(Int32.init)
             if agentsWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists agents \(agentsWithSkill[skill].sorted()), not \(having)") }
+            for language in 1..<Int32(languageNames.count) {
+                let speaking = having.filter { agents[Int($0)].languages.contains(language) }
+                let listed = (agentsWithLanguageSkill[Self.languageSkillKey(language, Int32(skill))] ?? []).sorted()
+                if listed != speaking { problems.append("\(languageNames[Int(language)]) × \(skillNames[skill]) lists agents \(listed), not \(speaking)") }
+            }
         }
         // The lists of cells in use agree with the cells built at login.
         for ai in agents.indices {

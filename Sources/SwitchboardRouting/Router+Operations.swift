@@ -67,14 +67,28 @@ extension Router {
         }
         let ai = Int(slot)
         growLevelTable(toHold: Int(skillIDs.map(\.0).max() ?? 0) + 1)
+        var oldLanguages: [Int32] = []
+        agents[ai].languages.forEach { if $0 != 0 { oldLanguages.append($0) } }
         for s in 1..<levelStride where levelTable[ai * levelStride + s] != 0 {
             if let k = agentsWithSkill[s].firstIndex(of: slot) { agentsWithSkill[s].swapAt(k, agentsWithSkill[s].count - 1) }
             agentsWithSkill[s].removeLast()
+            for l in oldLanguages {
+                let key = Self.languageSkillKey(l, Int32(s))
+                // Taken out and put back, so the list is changed in place rather than copied.
+                if var list = agentsWithLanguageSkill.removeValue(forKey: key) {
+                    if let k = list.firstIndex(of: slot) {
+                        list.swapAt(k, list.count - 1)
+                        list.removeLast()
+                    }
+                    agentsWithLanguageSkill[key] = list
+                }
+            }
         }
         for s in 0..<levelStride { levelTable[ai * levelStride + s] = 0 }
         for (s, l) in skillIDs {
             levelTable[ai * levelStride + Int(s)] = UInt8(l)
             agentsWithSkill[Int(s)].append(slot)
+            for lang in langIDs where lang != 0 { agentsWithLanguageSkill[Self.languageSkillKey(lang, s), default: []].append(slot) }
         }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []

@@ -28,6 +28,10 @@ public struct Router: Sendable {
     var skillNames: [String] = [""]
     /// The agents that have each skill (any level), so a cell coming into use looks only at them.
     var agentsWithSkill: [[Int32]] = [[]]
+    /// The agents that speak a language and have a skill (`languageSkillKey`), so a cell of one
+    /// language coming into use looks only at them: a sixth of those with the skill in a centre
+    /// of twelve languages.
+    var agentsWithLanguageSkill: [UInt64: [Int32]] = [:]
     var languageIndex: [String: Int32] = ["": 0]
     var languageNames: [String] = [""]
 

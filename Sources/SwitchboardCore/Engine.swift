@@ -230,7 +230,7 @@ public struct Engine: Sendable {
         let id = ContactID(nextContact)
         if !recordsUnthreadableContacts && Self.isUnthreadable(new) {
             try admitUnrecorded(new, at: now, events: &events)
-        } else if case .duplicate(let d) = try admit(new, at: now, events: &events) {
+        } else if case .duplicate(let d) = try admitRecorded(new, at: now, events: &events) {
             return d.original
         }
         return id
@@ -239,11 +239,17 @@ public struct Engine: Sendable {
     /// Threads and routes `new` as contact `nextContact` (unless it is a duplicate); the router's
     /// events for it stay in `scratch` until the next operation.
     mutating func admit(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ThreadingResult {
-        let id = ContactID(nextContact)
-        if !recordsUnthreadableContacts && Self.isUnthreadable(new) {
+        guard recordsUnthreadableContacts || !Self.isUnthreadable(new) else {
+            let id = ContactID(nextContact)
             try admitUnrecorded(new, at: now, events: &events)
             return .threaded(.unrecorded(contact: id, at: now))
         }
+        return try admitRecorded(new, at: now, events: &events)
+    }
+
+    /// `admit` for a contact with a customer and a case: threaded by the directory, then routed.
+    mutating func admitRecorded(_ new: NewContact, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> ThreadingResult {
+        let id = ContactID(nextContact)
         try Router.validate(required: new.required, preferred: new.preferred, language: new.language, priority: new.priority)
         let input = ThreadingInput(
             channel: new.channel, identifiers: new.identifiers, subject: new.subject, topic: new.topic,

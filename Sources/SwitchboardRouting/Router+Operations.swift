@@ -485,10 +485,6 @@ extension Router {
     /// language, the skill names and levels, reading of each name at most its first eight bytes,
     /// its last byte and its length (names that differ only further inside share a slot; a hit is
     /// confirmed by `==` anyway).
-    @inline(__always) static func requestCacheSlot(_ r: RoutingRequest) -> Int {
-        requestCacheSlot(language: r.language, required: r.required, preferred: r.preferred)
-    }
-
     @inline(__always) static func requestCacheSlot(language: String?, required: [SkillRequirement], preferred: [SkillRequirement]) -> Int {
         var h: UInt32 = 2_166_136_261
         @inline(__always) func mix(_ s: String) {

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
@@ -9,7 +10,8 @@ import SwitchboardSimulation
 /// The planners' speed: whole simulations through the real engine.
 ///
 /// - `mmc_1m`: an M/M/c with 70 agents (1000 contacts/h, AHT 230 s, ρ ≈ 0.91) until about 1,000,000
-///   contacts have arrived. Target ≤ 1 s wall on one core. With SimPy installed
+///   contacts have arrived, run three times: `wall_seconds` is the median, beside the best and each
+///   run. Target ≤ 1 s wall on one core. With SimPy installed
 ///   (`SWITCHBOARD_SIMPY_PYTHON=/tmp/simpy-venv/bin/python`), the same model in SimPy
 ///   (Benchmarks/simpy_mmc.py) runs next and the ratio is printed.
 /// - `peak_day`: examples/scenarios/peak-season-day.yaml: four channels, 30 skills, 8 languages,
@@ -57,16 +59,29 @@ enum SimulationBench {
         do {
             let scenario = try Scenario.load(yaml: yaml)
             let simulator = try Simulator(scenario: scenario, policy: policyWithoutWrapUp())
-            let wall0 = monotonicNanos(), cpu0 = cpuNanos()
-            let report = try simulator.run()
-            let wall = Double(monotonicNanos() - wall0) / 1e9
-            let cpu = Double(cpuNanos() - cpu0) / 1e9
+            // Three runs of the same simulation (same seed, same result): the machine is shared,
+            // so one run says as much about the neighbours as about the code. The median is
+            // reported as `wall_seconds`, and the best and every run beside it.
+            var walls: [Double] = []
+            var cpus: [Double] = []
+            var report: SimulationReport?
+            for _ in 0..<3 {
+                let wall0 = monotonicNanos(), cpu0 = cpuNanos()
+                report = try simulator.run()
+                walls.append(Double(monotonicNanos() - wall0) / 1e9)
+                cpus.append(Double(cpuNanos() - cpu0) / 1e9)
+            }
+            guard let report else { return }
+            let wall = walls.sorted()[1]
+            let cpu = cpus.sorted()[1]
             let total = report.totals[0]
             let erlang = try Erlang.evaluate(ErlangQuery(arrivalsPerHour: 1000, ahtSeconds: 230, answerWithinSeconds: 20), agents: 70)
             emit([
                 "suite": .string("simulation"), "case": .string("mmc_1m"),
                 "contacts": .int(report.contactsSimulated), "events": .int(report.eventsProcessed),
-                "agents": .int(70), "wall_seconds": .double(wall), "cpu_seconds": .double(cpu),
+                "agents": .int(70), "runs": .int(walls.count), "wall_seconds": .double(wall), "cpu_seconds": .double(cpu),
+                "wall_seconds_best": .double(walls.min() ?? wall),
+                "wall_seconds_each": .string(walls.map { String(format: "%.3f", $0) }.joined(separator: " ")),
                 "contacts_per_second": .double(Double(report.contactsSimulated) / wall),
                 "target_wall_seconds": .double(1),
                 "service_level_20s": .double(total.serviceLevel.mean), "erlang_c_service_level_20s": .double(erlang.serviceLevel),

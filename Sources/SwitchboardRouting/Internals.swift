@@ -180,10 +180,10 @@ struct Bucket: Sendable {
 
 /// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).
 ///
-/// - idle agents (in the router's `idleHeaps`, single-skill cells only): agents who speak the
-///   language and have `skillA`, ordered by the index score (skill level, spare capacity, idle
-///   time), one heap per spare-capacity class, so a call never walks past agents with room only
-///   for an email.
+/// - idle agents (in the router's `idleHeaps`, single-skill cells only): the profiles of agents
+///   who speak the language and have `skillA`, each under the index score (skill level, spare
+///   capacity, idle time) of its best idle agent, one heap per spare-capacity class, so a call
+///   never walks past agents with room only for an email.
 /// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
 ///   (channel, minimum level of `skillA`), with the router's `cellNonEmpty` marking which heaps hold any. An agent
 ///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
@@ -277,7 +277,8 @@ struct TimerEntry: Comparable, Sendable {
     @inline(__always) static func == (a: Self, b: Self) -> Bool { a.at == b.at && a.seq == b.seq }
 }
 
-/// An idle agent's entry in a cell heap; live while it carries the agent's current `indexVersion`.
+/// An idle agent's entry in its profile's heap, under `-indexShared` and its login order; live
+/// while it carries the agent's current `indexVersion`.
 struct IdleEntry: Comparable, Sendable {
     var key: AgentKey
     var agent: Int32
@@ -287,15 +288,22 @@ struct IdleEntry: Comparable, Sendable {
     @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key.order == b.key.order && a.key.negatedScore == b.key.negatedScore }
 }
 
-/// Idle agents of one cell and capacity class, with lazy deletion: an agent whose load or idle time
-/// changes gets a fresh entry and its old ones die (version mismatch). Busy agents' entries are
-/// never searched for and removed, which keeps an offer's re-indexing to a few appends.
 /// A queue cell an agent could serve and the queue heaps (channel × level) it may take from there.
 struct UsedQueueCell: Sendable, Hashable {
     var cell: Int32
     var mask: UInt64
 }
 
+/// What makes agents interchangeable to the index: languages and skill levels (`Router.profiles`).
+struct ProfileKey: Hashable, Sendable {
+    var languages: LanguageSet
+    /// `skill << 8 | level`, by skill.
+    var skills: [UInt32]
+}
+
+/// Idle agents of one profile and capacity class, by the part of the index key their cells share,
+/// with lazy deletion: an agent whose load or idle time changes gets a fresh entry and its old one
+/// dies (version mismatch). The router keeps the first entry live.
 struct IdleHeap: Sendable {
     var heap = BinaryHeap<IdleEntry>()
     var live = 0

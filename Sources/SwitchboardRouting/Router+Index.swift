@@ -15,7 +15,7 @@ extension Router {
         }
         let i = Int32(skillNames.count)
         skillNames.append(name)
-        agentsWithSkill.append([])
+        profilesWithSkill.append([])
         skillIndex[name] = i
         return i
     }
@@ -41,7 +41,7 @@ extension Router {
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
         cells.append(Cell(language: language, skillA: skillA, skillB: skillB))
-        idleHeaps.append(contentsOf: repeatElement(IdleHeap(), count: classCosts.count))
+        idleHeaps.append(contentsOf: repeatElement(IndexedHeap(), count: classCosts.count))
         cellIndex[k] = c
         cellNonEmpty.append(0)
         cellUsed.append(false)
@@ -297,13 +297,80 @@ extension Router {
         return k
     }
 
-    /// Keeps the agent filed in its cells exactly while it could take something, in the heap of its
-    /// spare-capacity class and under its current key. Old entries die by version; a heap whose
-    /// dead entries outnumber the living is compacted.
+    // MARK: Profiles
+
+    /// The profile of agents with these languages and skills, made the first time it is seen:
+    /// its cells, queue cells and their masks, and the parts of both in use.
+    mutating func profileFor(_ key: ProfileKey, languages langIDs: [Int32], skills skillIDs: [(Int32, Int)]) -> Int32 {
+        if let p = profileIndex[key] { return p }
+        let p = Int32(profiles.count)
+        profiles.append(key)
+        profileIndex[key] = p
+        for (s, _) in skillIDs {
+            profilesWithSkill[Int(s)].append(p)
+            for lang in langIDs where lang != 0 { profilesWithLanguageSkill[Self.languageSkillKey(lang, s), default: []].append(p) }
+        }
+        var cellList: [Int32] = []
+        var cellLevels: [UInt8] = []
+        var queueCells: [Int32] = []
+        var queueMasks: [UInt64] = []
+        let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
+        for l in langIDs {
+            let anyCell = cellFor(language: l, skillA: 0)
+            cellList.append(anyCell)
+            cellLevels.append(0)
+            queueCells.append(anyCell)
+            queueMasks.append(Self.levelMask(1))
+            for (i, (s, level)) in sortedSkills.enumerated() {
+                let single = cellFor(language: l, skillA: s)
+                cellList.append(single)
+                cellLevels.append(UInt8(level))
+                queueCells.append(single)
+                queueMasks.append(Self.levelMask(level))
+                for (s2, _) in sortedSkills[(i + 1)...] {
+                    queueCells.append(cellFor(language: l, skillA: s, skillB: s2))
+                    queueMasks.append(Self.levelMask(level))
+                }
+            }
+        }
+        profileCells.append(cellList)
+        profileCellLevels.append(cellLevels)
+        profileQueueCells.append(queueCells)
+        profileQueueMasks.append(queueMasks)
+        var used: [UsedQueueCell] = []
+        for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
+            used.append(UsedQueueCell(cell: c, mask: queueMasks[k]))
+        }
+        profileUsedQueues.append(used)
+        var filedCells: [Int32] = []
+        var filedLevels: [UInt8] = []
+        for (k, c) in cellList.enumerated() where cellSearched[Int(c)] {
+            filedCells.append(c)
+            filedLevels.append(cellLevels[k])
+        }
+        profileFiledCells.append(filedCells)
+        profileFiledLevels.append(filedLevels)
+        for _ in classCosts {
+            profileHeaps.append(IdleHeap())
+            profileMembers.append(Array(repeating: -1, count: filedCells.count))
+            profileFiledTop.append(nil)
+        }
+        return p
+    }
+
+    /// A profile's level in `skill` (0: it does not have the skill).
+    func profileLevel(_ p: Int, _ skill: Int32) -> Int {
+        for v in profiles[p].skills where Int32(v >> 8) == skill { return Int(v & 0xFF) }
+        return 0
+    }
+
+    /// Keeps the agent filed exactly while it could take something, in its profile's heap of its
+    /// spare-capacity class and under its current key. Its old entry dies by version; the cells
+    /// hear of it only if the profile's best agent changed (`syncProfileTop`).
     ///
     /// When the agent stays in the same class under the same key (a contact completed into
-    /// wrap-up: the units stay taken, nothing else moved), its entries are already right and
-    /// nothing is re-filed.
+    /// wrap-up: the units stay taken, nothing else moved), its entry is already right and nothing
+    /// is re-filed.
     mutating func refreshAgentIndex(_ slot: Int32) {
         let ai = Int(slot)
         let a = agents[ai]
@@ -311,62 +378,82 @@ extension Router {
         // The index score differs between the agent's cells only by the skill level term.
         let shared = indexShared(a)
         if a.indexed && Int(a.heapClass) == cls && a.indexedShared == shared { return }
-        let n = agentFiledCells[ai].count
-        if a.indexed {
-            let h = Int(a.heapClass) - 1
-            for i in 0..<n { idleHeaps[idleHeapIndex(cell: Int(agentFiledCells[ai][i]), class: h)].live -= 1 }
-        }
+        let classes = classCosts.count
+        let p = Int(agentProfile[ai])
         agents[ai].indexVersion &+= 1
         agents[ai].indexed = cls > 0
         agents[ai].heapClass = Int8(cls)
+        if a.indexed {
+            let old = p &* classes &+ Int(a.heapClass) &- 1
+            profileHeaps[old].live -= 1
+            if Int(a.heapClass) != cls { syncProfileTop(old) }
+        }
         guard cls > 0 else { return }
         agents[ai].indexedShared = shared
-        let h = cls - 1
-        let version = agents[ai].indexVersion
-        // One pass through a buffer pointer: an agent is filed in dozens of cells (every language
-        // it speaks × every skill it has), and indexing `idleHeaps` for each would check its
-        // uniqueness every time.
-        let cellsOfAgent = agentFiledCells[ai]
-        let levels = agentFiledLevels[ai]
-        let classes = classCosts.count
-        let skillWeight = policy.scoring.skillLevel
-        let order = a.order
-        let crowded = idleHeaps.withUnsafeMutableBufferPointer { heaps -> Bool in
-            var crowded = false
-            for i in 0..<n {
-                let heap = Int(cellsOfAgent[i]) &* classes &+ h
-                let key = Self.indexKey(skillWeight: skillWeight, level: levels[i], shared: shared, order: order)
-                heaps[heap].heap.insert(IdleEntry(key: key, agent: slot, version: version))
-                heaps[heap].live += 1
-                if heaps[heap].heap.count > 2 * heaps[heap].live + 32 { crowded = true }
-            }
-            return crowded
+        let ph = p &* classes &+ cls &- 1
+        profileHeaps[ph].heap.insert(IdleEntry(key: AgentKey(negatedScore: -shared, order: a.order), agent: slot, version: agents[ai].indexVersion))
+        profileHeaps[ph].live += 1
+        syncProfileTop(ph)
+    }
+
+    /// Drops dead entries from the top of a profile's heap (compacting it when the dead outnumber
+    /// the living) and, when its best agent changed, files the profile under the new best key in
+    /// each of its cells, or takes it out of them when nobody is left.
+    mutating func syncProfileTop(_ ph: Int) {
+        while let root = profileHeaps[ph].heap.min, !idleEntryIsLive(root) {
+            profileHeaps[ph].heap.popMin()
         }
-        if crowded {
-            for i in 0..<n {
-                let heap = idleHeapIndex(cell: Int(cellsOfAgent[i]), class: h)
-                if idleHeaps[heap].heap.count > 2 * idleHeaps[heap].live + 32 { compactIdleHeap(heap) }
+        if profileHeaps[ph].heap.count > 2 * profileHeaps[ph].live + 32 { compactIdleHeap(ph) }
+        let top = profileHeaps[ph].heap.min?.key
+        if top == profileFiledTop[ph] { return }
+        profileFiledTop[ph] = top
+        let classes = classCosts.count
+        let p = ph / classes
+        let h = ph &- p &* classes
+        let skillWeight = policy.scoring.skillLevel
+        for i in 0..<profileFiledCells[p].count {
+            let heap = Int(profileFiledCells[p][i]) &* classes &+ h
+            let m = profileMembers[ph][i]
+            if let top {
+                let key = Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+                if m >= 0 {
+                    idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
+                } else {
+                    let m = allocateIdleMember()
+                    profileMembers[ph][i] = m
+                    idleHeaps[heap].insert(key, owner: Int32(p), member: m, positions: &idlePositions)
+                }
+            } else if m >= 0 {
+                idleHeaps[heap].remove(member: m, positions: &idlePositions)
+                freeIdleMembers.append(m)
+                profileMembers[ph][i] = -1
             }
         }
     }
 
-    /// The level agent `ai` is filed under in single-skill cell `c` (0 in an "any skill" cell), or
-    /// nil when `c` is not one of its cells (a language it does not speak, a skill it lacks).
-    @inline(__always) func agentCellLevel(_ ai: Int, language: Int32, skill: Int32, second: Int32) -> UInt8? {
-        guard second == 0, agents[ai].languages.contains(language) else { return nil }
+    mutating func allocateIdleMember() -> Int32 {
+        if let m = freeIdleMembers.popLast() { return m }
+        idlePositions.append(-1)
+        return Int32(idlePositions.count - 1)
+    }
+
+    /// The level profile `p` has in single-skill cell `c` (0 in an "any skill" cell), or nil when
+    /// `c` is not one of its cells (a language it does not speak, a skill it lacks).
+    func profileCellLevel(_ p: Int, language: Int32, skill: Int32, second: Int32) -> UInt8? {
+        guard second == 0, profiles[p].languages.contains(language) else { return nil }
         if skill == 0 { return 0 }
-        let l = level(Int32(ai), skill)
+        let l = profileLevel(p, skill)
         return l > 0 ? UInt8(l) : nil
     }
 
-    /// The queue heaps (channel × level) agent `ai` may take from in cell `c`, or nil when `c` is
+    /// The queue heaps (channel × level) profile `p` may take from in cell `c`, or nil when `c` is
     /// not one of its queue cells: its languages (and "any"), "any skill", each skill it has and
     /// each pair of them, at levels up to its own in the cell's first skill.
-    @inline(__always) func agentQueueMask(_ ai: Int, language: Int32, skillA a: Int32, skillB b: Int32) -> UInt64? {
-        guard agents[ai].languages.contains(language) else { return nil }
+    func profileQueueMask(_ p: Int, language: Int32, skillA a: Int32, skillB b: Int32) -> UInt64? {
+        guard profiles[p].languages.contains(language) else { return nil }
         if a == 0 { return b == 0 ? Self.levelMask(1) : nil }
-        let la = level(Int32(ai), a)
-        guard la > 0, b == 0 || level(Int32(ai), b) > 0 else { return nil }
+        let la = profileLevel(p, a)
+        guard la > 0, b == 0 || profileLevel(p, b) > 0 else { return nil }
         return Self.levelMask(la)
     }
 
@@ -380,57 +467,49 @@ extension Router {
         UInt64(UInt32(bitPattern: language)) << 32 | UInt64(UInt32(bitPattern: skill))
     }
 
-    /// The agents that may have a cell of `language` and first skill `skill`: every agent for the
-    /// "any skill" cells, those with the skill for "any language", else those with both.
-    func cellCandidates(language: Int32, skill: Int32) -> [Int32] {
-        if skill == 0 { return Array(0..<Int32(agents.count)) }
-        if language == 0 { return agentsWithSkill[Int(skill)] }
-        return agentsWithLanguageSkill[Self.languageSkillKey(language, skill)] ?? []
+    /// The profiles that may have a cell of `language` and first skill `skill`: every profile for
+    /// the "any skill" cells, those with the skill for "any language", else those with both.
+    func cellProfiles(language: Int32, skill: Int32) -> [Int32] {
+        if skill == 0 { return Array(0..<Int32(profiles.count)) }
+        if language == 0 { return profilesWithSkill[Int(skill)] }
+        return profilesWithLanguageSkill[Self.languageSkillKey(language, skill)] ?? []
     }
 
-    /// A bucket files contacts in `cell` for the first time: every agent that may take from it
-    /// starts looking there. O(agents with its language and skill), once per cell in the router's life.
+    /// A bucket files contacts in `cell` for the first time: every profile that may take from it
+    /// starts looking there. O(profiles with its language and skill), once per cell in the router's life.
     mutating func startUsing(cell: Int32) {
         cellUsed[Int(cell)] = true
         let (language, a, b) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
-        for agent in cellCandidates(language: language, skill: a) {
-            let ai = Int(agent)
-            if let mask = agentQueueMask(ai, language: language, skillA: a, skillB: b) {
-                agentUsedQueues[ai].append(UsedQueueCell(cell: cell, mask: mask))
-                agentUsedQueues[ai] = Self.share(agentUsedQueues[ai], in: &sharedQueueLists, agents: agents.count)
+        for p in cellProfiles(language: language, skill: a) {
+            if let mask = profileQueueMask(Int(p), language: language, skillA: a, skillB: b) {
+                profileUsedQueues[Int(p)].append(UsedQueueCell(cell: cell, mask: mask))
             }
         }
     }
 
-    /// `list`, or an equal list already in `table`, whose storage it then shares (see
-    /// `sharedQueueLists`). The table is emptied when it holds more lists than there are agents
-    /// (old versions of lists that grew, or a centre whose agents all differ), so it never keeps
-    /// more than about one list per agent alive; emptying only ends sharing for lists made before.
-    static func share<Element: Hashable>(_ list: [Element], in table: inout [[Element]: [Element]], agents: Int) -> [Element] {
-        if let shared = table[list] { return shared }
-        if table.count > agents + 256 { table.removeAll(keepingCapacity: true) }
-        table[list] = list
-        return list
-    }
-
-    /// A bucket searches `cell` for idle agents for the first time: every agent that has the cell
-    /// lists it, and those filed now are filed there too, under the key and version of their other
-    /// entries. O(agents with its language and skill), once per cell in the router's life.
+    /// A bucket searches `cell` for idle agents for the first time: every profile that has the
+    /// cell lists it, and those with anybody idle are filed there at once, under their best
+    /// agent's key. O(profiles with its language and skill), once per cell in the router's life.
     mutating func startSearching(cell: Int32) {
         cellSearched[Int(cell)] = true
         let (language, skill, second) = (cells[Int(cell)].language, cells[Int(cell)].skillA, cells[Int(cell)].skillB)
-        for agent in cellCandidates(language: language, skill: skill) {
-            let ai = Int(agent)
-            guard let level = agentCellLevel(ai, language: language, skill: skill, second: second) else { continue }
-            agentFiledCells[ai].append(cell)
-            agentFiledLevels[ai].append(level)
-            agentFiledCells[ai] = Self.share(agentFiledCells[ai], in: &sharedCellLists, agents: agents.count)
-            agentFiledLevels[ai] = Self.share(agentFiledLevels[ai], in: &sharedLevelLists, agents: agents.count)
-            guard agents[ai].indexed else { continue }
-            let a = agents[ai]
-            let heap = idleHeapIndex(cell: Int(cell), class: Int(a.heapClass) - 1)
-            idleHeaps[heap].heap.insert(IdleEntry(key: indexKey(a, shared: a.indexedShared, level: level), agent: Int32(ai), version: a.indexVersion))
-            idleHeaps[heap].live += 1
+        let classes = classCosts.count
+        for p in cellProfiles(language: language, skill: skill) {
+            let pi = Int(p)
+            guard let level = profileCellLevel(pi, language: language, skill: skill, second: second) else { continue }
+            profileFiledCells[pi].append(cell)
+            profileFiledLevels[pi].append(level)
+            for h in 0..<classes {
+                let ph = pi &* classes &+ h
+                guard let top = profileFiledTop[ph] else {
+                    profileMembers[ph].append(-1)
+                    continue
+                }
+                let m = allocateIdleMember()
+                profileMembers[ph].append(m)
+                let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.negatedScore, order: top.order)
+                idleHeaps[Int(cell) &* classes &+ h].insert(key, owner: p, member: m, positions: &idlePositions)
+            }
         }
     }
 
@@ -443,24 +522,20 @@ extension Router {
     }
 
     /// An idle agent's key in a cell whose skill it has at `level` (0 for the "any skill" cells).
-    @inline(__always) func indexKey(_ a: AgentRecord, shared: Double, level: UInt8) -> AgentKey {
-        Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: shared, order: a.order)
-    }
-
     @inline(__always) static func indexKey(skillWeight: Double, level: UInt8, shared: Double, order: UInt64) -> AgentKey {
         AgentKey(negatedScore: -(skillWeight * Double(level) + shared), order: order)
     }
 
-    /// Where a cell's idle-agent heap of one capacity class sits in `idleHeaps`.
+    /// Where a cell's idle heap of one capacity class sits in `idleHeaps`.
     @inline(__always) func idleHeapIndex(cell: Int, class h: Int) -> Int { cell &* classCosts.count &+ h }
 
     @inline(__always) func idleEntryIsLive(_ e: IdleEntry) -> Bool {
         agents[Int(e.agent)].indexVersion == e.version
     }
 
-    mutating func compactIdleHeap(_ heap: Int) {
+    mutating func compactIdleHeap(_ ph: Int) {
         let table = agents  // shares storage: nothing writes agents during the filter
-        idleHeaps[heap].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
+        profileHeaps[ph].heap.filter { table[Int($0.agent)].indexVersion == $0.version }
     }
 
     // MARK: Eligibility and scoring
@@ -528,18 +603,27 @@ extension Router {
         var considered: Int
     }
 
+    /// A place in the walk for idle agents: a profile's entry in a cell's idle heap (`level` -1;
+    /// it stands for the profile's best agent), or an entry deeper in a profile's heap reached
+    /// through a cell where the profile has `level`.
     struct AgentFrontier {
         var key: AgentKey
-        var cell: Int32
+        /// `idleHeaps` index for a cell entry, `profileHeaps` index for a profile entry.
         var heap: Int32
         var index: Int32
+        var cell: Int32
+        var level: Int8
+        var cls: Int8
     }
 
     /// The best eligible idle agent for the contact in `slot` (in its current bucket), or nil.
     ///
-    /// Walks the agent heaps of the bucket's cells (only the capacity classes with room for the
+    /// Walks the idle agents of the bucket's cells (only the capacity classes with room for the
     /// contact) best-first by index key, fully scoring the first `candidateLimit` eligible agents;
-    /// named agents (preferred, affinity) are checked directly.
+    /// named agents (preferred, affinity) are checked directly. The walk goes down two kinds of
+    /// heap at once: a cell's heap of profiles, each entry standing for the profile's best agent,
+    /// and below each such entry that profile's own heap, whose keys differ from the cell's by the
+    /// profile's skill level term there.
     mutating func findAgent(for slot: Int32, now: Instant) -> AgentChoice? {
         let c = contacts[Int(slot)]
         let b = c.bucket
@@ -562,17 +646,14 @@ extension Router {
                 tally.namedB = c.affinityAgent
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
+            let classes = classCosts.count
             agentSearch.removeAll(keepingCapacity: true)
             for k in 0..<bucketAgentCells[Int(b)].count {
                 let cell = bucketAgentCells[Int(b)][k]
-                for h in firstClass..<classCosts.count {
-                    // Dead entries at the root are popped for good; deeper ones are stepped over.
-                    let heap = idleHeapIndex(cell: Int(cell), class: h)
-                    while let root = idleHeaps[heap].heap.min, !idleEntryIsLive(root) {
-                        idleHeaps[heap].heap.popMin()
-                    }
-                    if let root = idleHeaps[heap].heap.min {
-                        pushAgentFrontier(AgentFrontier(key: root.key, cell: cell, heap: Int32(h), index: 0))
+                for h in firstClass..<classes {
+                    let heap = Int(cell) &* classes &+ h
+                    if let root = idleHeaps[heap].entries.first {
+                        pushAgentFrontier(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
                     }
                 }
             }
@@ -601,20 +682,32 @@ extension Router {
                     }
                 }
                 visits += 1
-                let cell = Int(f.cell)
-                let h = Int(f.heap)
-                let heap = idleHeapIndex(cell: cell, class: h)
-                let count = idleHeaps[heap].heap.count
-                let l = 2 * Int(f.index) + 1
-                if l < count {
-                    pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].heap.storage[l].key, cell: f.cell, heap: f.heap, index: Int32(l)))
+                let heap = Int(f.heap)
+                let a: Int32
+                let live: Bool
+                if f.level < 0 {
+                    // A profile in a cell: its best agent, then the rest of the cell's heap and of
+                    // the profile's.
+                    let count = idleHeaps[heap].entries.count
+                    let l = 2 * Int(f.index) + 1
+                    if l < count {
+                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[l].key, heap: f.heap, index: Int32(l), cell: f.cell, level: -1, cls: f.cls))
+                    }
+                    if l + 1 < count {
+                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[l + 1].key, heap: f.heap, index: Int32(l + 1), cell: f.cell, level: -1, cls: f.cls))
+                    }
+                    let ph = Int(idleHeaps[heap].entries[Int(f.index)].owner) &* classes &+ Int(f.cls)
+                    a = profileHeaps[ph].heap.storage[0].agent
+                    live = true
+                    let skill = cells[Int(f.cell)].skillA
+                    pushProfileChildren(of: 0, in: ph, level: skill == 0 ? 0 : level(a, skill), cell: f.cell, cls: f.cls)
+                } else {
+                    pushProfileChildren(of: Int(f.index), in: heap, level: Int(f.level), cell: f.cell, cls: f.cls)
+                    let entry = profileHeaps[heap].heap.storage[Int(f.index)]
+                    a = entry.agent
+                    live = idleEntryIsLive(entry)
                 }
-                if l + 1 < count {
-                    pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].heap.storage[l + 1].key, cell: f.cell, heap: f.heap, index: Int32(l + 1)))
-                }
-                let entry = idleHeaps[heap].heap.storage[Int(f.index)]
-                let a = entry.agent
-                if idleEntryIsLive(entry) && eligible(a, contact: c, bucket: b, now: now) {
+                if live && eligible(a, contact: c, bucket: b, now: now) {
                     found += 1
                     consider(a, &tally, contact: c, now: now)
                 }
@@ -648,6 +741,20 @@ extension Router {
         if s > tally.bestScore || (s == tally.bestScore && agents[Int(a)].order < agents[Int(tally.best)].order) {
             tally.best = a
             tally.bestScore = s
+        }
+    }
+
+    /// Puts the children of entry `i` of profile heap `ph` on the walk, under their keys in a cell
+    /// where the profile has `level`.
+    @inline(__always) mutating func pushProfileChildren(of i: Int, in ph: Int, level: Int, cell: Int32, cls: Int8) {
+        let count = profileHeaps[ph].heap.count
+        let l = 2 &* i &+ 1
+        guard l < count else { return }
+        let w = policy.scoring.skillLevel
+        for j in l..<Swift.min(l &+ 2, count) {
+            let k = profileHeaps[ph].heap.storage[j].key
+            let key = Self.indexKey(skillWeight: w, level: UInt8(level), shared: -k.negatedScore, order: k.order)
+            pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), cell: cell, level: Int8(level), cls: cls))
         }
     }
 
@@ -754,8 +861,9 @@ extension Router {
         }
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
-        for k in 0..<agentUsedQueues[ai].count {
-            let used = agentUsedQueues[ai][k]
+        let profile = Int(agentProfile[ai])
+        for k in 0..<profileUsedQueues[profile].count {
+            let used = profileUsedQueues[profile][k]
             let cell = Int(used.cell)
             let levels = used.mask
             let live = levels & fit & cellNonEmpty[cell]

@@ -62,53 +62,7 @@ extension Router {
                 }
             }
         }
-        // Every idle agent is filed once in each of its cells that some bucket searches, and nowhere else.
-        var filed: [Int: [Int32]] = [:]
-        for ci in cells.indices {
-            for h in classCosts.indices {
-                let idle = idleHeaps[idleHeapIndex(cell: ci, class: h)]
-                let liveEntries = idle.heap.storage.filter(idleEntryIsLive)
-                for e in liveEntries { filed[Int(e.agent), default: []].append(Int32(ci)) }
-                if liveEntries.count != idle.live { problems.append("cell \(ci) class \(h) counts \(idle.live) idle but holds \(liveEntries.count)") }
-                for e in liveEntries where !(agents[Int(e.agent)].indexed && Int(agents[Int(e.agent)].heapClass) == h + 1) {
-                    problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of cell \(ci) but not indexed there")
-                }
-                for e in liveEntries {
-                    let a = agents[Int(e.agent)]
-                    guard let k = agentCells[Int(e.agent)].firstIndex(of: Int32(ci)) else {
-                        problems.append("\(agentIDs[Int(e.agent)]) filed in cell \(ci), not one of its own")
-                        continue
-                    }
-                    if e.key != indexKey(a, shared: indexShared(a), level: agentCellLevels[Int(e.agent)][k]) {
-                        problems.append("\(agentIDs[Int(e.agent)]) filed in cell \(ci) under a stale key")
-                    }
-                }
-            }
-        }
-        for skill in 1..<skillNames.count {
-            let having = agents.indices.filter { level(Int32($0), Int32(skill)) > 0 }.map(Int32.init)
-            if agentsWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists agents \(agentsWithSkill[skill].sorted()), not \(having)") }
-            for language in 1..<Int32(languageNames.count) {
-                let speaking = having.filter { agents[Int($0)].languages.contains(language) }
-                let listed = (agentsWithLanguageSkill[Self.languageSkillKey(language, Int32(skill))] ?? []).sorted()
-                if listed != speaking { problems.append("\(languageNames[Int(language)]) × \(skillNames[skill]) lists agents \(listed), not \(speaking)") }
-            }
-        }
-        // The lists of cells in use agree with the cells built at login.
-        for ai in agents.indices {
-            let filedExpected = zip(agentCells[ai], agentCellLevels[ai]).filter { cellSearched[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
-            let filedListed = zip(agentFiledCells[ai], agentFiledLevels[ai]).map { "\($0.0):\($0.1)" }.sorted()
-            if filedExpected != filedListed { problems.append("\(agentIDs[ai]) lists filed cells \(filedListed), expected \(filedExpected)") }
-            let usedExpected = zip(agentQueueCells[ai], agentQueueMasks[ai]).filter { cellUsed[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
-            let usedListed = agentUsedQueues[ai].map { "\($0.cell):\($0.mask)" }.sorted()
-            if usedExpected != usedListed { problems.append("\(agentIDs[ai]) lists queue cells \(usedListed), expected \(usedExpected)") }
-        }
-        for ai in agents.indices {
-            let expected = agents[ai].indexed ? agentCells[ai].filter { cellSearched[Int($0)] }.sorted() : []
-            if (filed[ai] ?? []).sorted() != expected {
-                problems.append("\(agentIDs[ai]) filed in cells \((filed[ai] ?? []).sorted()) but should be in \(expected)")
-            }
-        }
+        problems.append(contentsOf: idleIndexViolations())
         for (bi, b) in buckets.enumerated() {
             let heap = bucketHeaps[bi]
             let liveCount = heap.storage.count(where: entryIsLive)
@@ -144,6 +98,99 @@ extension Router {
                         problems.append("cell \(c) channel \(channel) level \(level + 1) has a stale prefix minimum")
                     }
                 }
+            }
+        }
+        return problems
+    }
+
+    /// The idle-agent index against the agents and profiles it is built from:
+    /// - every agent is of the profile its languages and skills make, and each profile's lists
+    ///   are the cells built from its key, in use or searched;
+    /// - every indexed agent has exactly one live entry, in its profile's heap of its class, under
+    ///   its current key; nobody else has one; each profile heap's first entry is live;
+    /// - each cell's idle heap of a class holds exactly the profiles filed there with anybody idle
+    ///   in that class, under their best agent's key in the cell.
+    func idleIndexViolations() -> [String] {
+        var problems: [String] = []
+        let classes = classCosts.count
+        for ai in agents.indices {
+            let p = Int(agentProfile[ai])
+            var skills: [UInt32] = []
+            for s in 1..<levelStride where levelTable[ai * levelStride + s] != 0 {
+                skills.append(PackedRequirements.pack(skill: Int32(s), level: Int(levelTable[ai * levelStride + s])))
+            }
+            if profiles[p] != ProfileKey(languages: agents[ai].languages, skills: skills) {
+                problems.append("\(agentIDs[ai]) is of profile \(p), which has other languages or skills")
+            }
+        }
+        for p in profiles.indices {
+            let filedExpected = zip(profileCells[p], profileCellLevels[p]).filter { cellSearched[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
+            let filedListed = zip(profileFiledCells[p], profileFiledLevels[p]).map { "\($0.0):\($0.1)" }.sorted()
+            if filedExpected != filedListed { problems.append("profile \(p) lists filed cells \(filedListed), expected \(filedExpected)") }
+            let usedExpected = zip(profileQueueCells[p], profileQueueMasks[p]).filter { cellUsed[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
+            let usedListed = profileUsedQueues[p].map { "\($0.cell):\($0.mask)" }.sorted()
+            if usedExpected != usedListed { problems.append("profile \(p) lists queue cells \(usedListed), expected \(usedExpected)") }
+            for (k, cell) in profileCells[p].enumerated() {
+                let c = cells[Int(cell)]
+                if profileCellLevel(p, language: c.language, skill: c.skillA, second: c.skillB) != profileCellLevels[p][k] {
+                    problems.append("profile \(p) has level \(profileCellLevels[p][k]) in cell \(cell), not its own")
+                }
+            }
+        }
+        var liveEntries: [Int: Int] = [:]
+        for ph in profileHeaps.indices {
+            let (p, h) = (ph / classes, ph % classes)
+            let heap = profileHeaps[ph]
+            let live = heap.heap.storage.filter(idleEntryIsLive)
+            if live.count != heap.live { problems.append("profile \(p) class \(h) counts \(heap.live) idle but holds \(live.count)") }
+            if let root = heap.heap.min, !idleEntryIsLive(root) { problems.append("profile \(p) class \(h) has a dead first entry") }
+            if profileFiledTop[ph] != heap.heap.min?.key { problems.append("profile \(p) class \(h) is filed under a stale best key") }
+            for e in live {
+                let a = agents[Int(e.agent)]
+                liveEntries[Int(e.agent), default: 0] += 1
+                if Int(agentProfile[Int(e.agent)]) != p || !a.indexed || Int(a.heapClass) != h + 1 {
+                    problems.append("\(agentIDs[Int(e.agent)]) filed in class \(h + 1) of profile \(p) but not indexed there")
+                }
+                if e.key != AgentKey(negatedScore: -indexShared(a), order: a.order) {
+                    problems.append("\(agentIDs[Int(e.agent)]) filed under a stale key")
+                }
+            }
+            if profileMembers[ph].count != profileFiledCells[p].count {
+                problems.append("profile \(p) class \(h) has \(profileMembers[ph].count) memberships for \(profileFiledCells[p].count) cells")
+                continue
+            }
+            for (i, cell) in profileFiledCells[p].enumerated() {
+                let m = profileMembers[ph][i]
+                guard let top = heap.heap.min?.key else {
+                    if m >= 0 { problems.append("profile \(p) class \(h) filed in cell \(cell) with nobody idle") }
+                    continue
+                }
+                guard m >= 0 else {
+                    problems.append("profile \(p) class \(h) not filed in its cell \(cell)")
+                    continue
+                }
+                let entries = idleHeaps[idleHeapIndex(cell: Int(cell), class: h)].entries
+                let pos = Int(idlePositions[Int(m)])
+                let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+                if pos < 0 || pos >= entries.count || entries[pos].owner != Int32(p) || entries[pos].member != m || entries[pos].key != key {
+                    problems.append("profile \(p) class \(h) misfiled in cell \(cell)")
+                }
+            }
+        }
+        for ai in agents.indices where liveEntries[ai, default: 0] != (agents[ai].indexed ? 1 : 0) {
+            problems.append("\(agentIDs[ai]) has \(liveEntries[ai, default: 0]) live idle entries, indexed=\(agents[ai].indexed)")
+        }
+        var memberships = 0
+        for heap in idleHeaps { memberships += heap.count }
+        let filed = profileMembers.reduce(0) { $0 + $1.count(where: { $0 >= 0 }) }
+        if memberships != filed { problems.append("cells hold \(memberships) idle profile entries, profiles count \(filed)") }
+        for skill in 1..<skillNames.count {
+            let having = profiles.indices.filter { profileLevel($0, Int32(skill)) > 0 }.map(Int32.init)
+            if profilesWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists profiles \(profilesWithSkill[skill].sorted()), not \(having)") }
+            for language in 1..<Int32(languageNames.count) {
+                let speaking = having.filter { profiles[Int($0)].languages.contains(language) }
+                let listed = (profilesWithLanguageSkill[Self.languageSkillKey(language, Int32(skill))] ?? []).sorted()
+                if listed != speaking { problems.append("\(languageNames[Int(language)]) × \(skillNames[skill]) lists profiles \(listed), not \(speaking)") }
             }
         }
         return problems

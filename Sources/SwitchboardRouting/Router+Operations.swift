@@ -54,85 +54,18 @@ extension Router {
             agents.append(AgentRecord(order: nextAgentOrder))
             agentIDs.append(profile.id)
             agentActive.append([])
-            agentCells.append([])
-            agentCellLevels.append([])
-            agentFiledCells.append([])
-            agentFiledLevels.append([])
-            agentQueueCells.append([])
-            agentQueueMasks.append([])
-            agentUsedQueues.append([])
+            agentProfile.append(-1)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
             agentIndex[profile.id] = slot
         }
         let ai = Int(slot)
         growLevelTable(toHold: Int(skillIDs.map(\.0).max() ?? 0) + 1)
-        var oldLanguages: [Int32] = []
-        agents[ai].languages.forEach { if $0 != 0 { oldLanguages.append($0) } }
-        for s in 1..<levelStride where levelTable[ai * levelStride + s] != 0 {
-            if let k = agentsWithSkill[s].firstIndex(of: slot) { agentsWithSkill[s].swapAt(k, agentsWithSkill[s].count - 1) }
-            agentsWithSkill[s].removeLast()
-            for l in oldLanguages {
-                let key = Self.languageSkillKey(l, Int32(s))
-                // Taken out and put back, so the list is changed in place rather than copied.
-                if var list = agentsWithLanguageSkill.removeValue(forKey: key) {
-                    if let k = list.firstIndex(of: slot) {
-                        list.swapAt(k, list.count - 1)
-                        list.removeLast()
-                    }
-                    agentsWithLanguageSkill[key] = list
-                }
-            }
-        }
         for s in 0..<levelStride { levelTable[ai * levelStride + s] = 0 }
-        for (s, l) in skillIDs {
-            levelTable[ai * levelStride + Int(s)] = UInt8(l)
-            agentsWithSkill[Int(s)].append(slot)
-            for lang in langIDs where lang != 0 { agentsWithLanguageSkill[Self.languageSkillKey(lang, s), default: []].append(slot) }
-        }
-        var cellList: [Int32] = []
-        var cellLevels: [UInt8] = []
-        var queueCells: [Int32] = []
-        var queueMasks: [UInt64] = []
-        let levelMask = Self.levelMask
-        let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
-        for l in langIDs {
-            let anyCell = cellFor(language: l, skillA: 0)
-            cellList.append(anyCell)
-            cellLevels.append(0)
-            queueCells.append(anyCell)
-            queueMasks.append(levelMask(1))
-            for (i, (s, level)) in sortedSkills.enumerated() {
-                let single = cellFor(language: l, skillA: s)
-                cellList.append(single)
-                cellLevels.append(UInt8(level))
-                queueCells.append(single)
-                queueMasks.append(levelMask(level))
-                for (s2, _) in sortedSkills[(i + 1)...] {
-                    queueCells.append(cellFor(language: l, skillA: s, skillB: s2))
-                    queueMasks.append(levelMask(level))
-                }
-            }
-        }
-        agentQueueCells[ai] = queueCells
-        agentQueueMasks[ai] = queueMasks
-        var used: [UsedQueueCell] = []
-        for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
-            used.append(UsedQueueCell(cell: c, mask: queueMasks[k]))
-        }
-        agentUsedQueues[ai] = Self.share(used, in: &sharedQueueLists, agents: agents.count)
+        for (s, l) in skillIDs { levelTable[ai * levelStride + Int(s)] = UInt8(l) }
+        agentProfile[ai] = profileFor(ProfileKey(languages: langs, skills: skillIDs.map { PackedRequirements.pack(skill: $0.0, level: $0.1) }.sorted()), languages: langIDs, skills: skillIDs)
         agents[ai].languages = langs
         agents[ai].capacity = Int32(profile.capacity)
-        agentCells[ai] = cellList
-        agentCellLevels[ai] = cellLevels
-        var filedCells: [Int32] = []
-        var filedLevels: [UInt8] = []
-        for (k, c) in cellList.enumerated() where cellSearched[Int(c)] {
-            filedCells.append(c)
-            filedLevels.append(cellLevels[k])
-        }
-        agentFiledCells[ai] = Self.share(filedCells, in: &sharedCellLists, agents: agents.count)
-        agentFiledLevels[ai] = Self.share(filedLevels, in: &sharedLevelLists, agents: agents.count)
         agents[ai].status = status
         agents[ai].missedInARow = 0
         agents[ai].idleSince = now

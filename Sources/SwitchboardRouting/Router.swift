@@ -26,12 +26,12 @@ public struct Router: Sendable {
     // Interning. Index 0 of each is the wildcard ("any skill", "any language").
     var skillIndex: [String: Int32] = ["": 0]
     var skillNames: [String] = [""]
-    /// The agents that have each skill (any level), so a cell coming into use looks only at them.
-    var agentsWithSkill: [[Int32]] = [[]]
-    /// The agents that speak a language and have a skill (`languageSkillKey`), so a cell of one
+    /// The profiles that have each skill (any level), so a cell coming into use looks only at them.
+    var profilesWithSkill: [[Int32]] = [[]]
+    /// The profiles that speak a language and have a skill (`languageSkillKey`), so a cell of one
     /// language coming into use looks only at them: a sixth of those with the skill in a centre
     /// of twelve languages.
-    var agentsWithLanguageSkill: [UInt64: [Int32]] = [:]
+    var profilesWithLanguageSkill: [UInt64: [Int32]] = [:]
     var languageIndex: [String: Int32] = ["": 0]
     var languageNames: [String] = [""]
 
@@ -41,38 +41,51 @@ public struct Router: Sendable {
     var agentIDs: [AgentID] = []
     /// Contacts offered or assigned to each agent (slots).
     var agentActive: [[Int32]] = []
-    /// The cells each agent is filed in while idle, and the level of each cell's skill.
-    var agentCells: [[Int32]] = []
-    var agentCellLevels: [[UInt8]] = []
-    /// Every cell whose queues an agent could serve (language × up to two of its skills), and for
+    /// Each agent's profile (`profiles`).
+    var agentProfile: [Int32] = []
+
+    /// Agents with equal languages and skill levels share a *profile*: the same cells, the same
+    /// queue heaps, the same level in every cell. A centre's 2,000 agents come in a few dozen
+    /// profiles, so the index keeps its cell lists, and files idle agents, per profile:
+    /// - an idle agent is filed once, in its profile's heap of its spare-capacity class, under the
+    ///   part of its index key its cells share (`indexShared`);
+    /// - each cell's idle heap of a class holds the profiles, under their best agent's key there.
+    /// Re-filing an agent whose load or idle time changed is one insert into its profile's heap,
+    /// and touches the cells only when the profile's best agent changed. (Filed per agent, it was
+    /// an insert in every cell: twenty for an agent with ten skills in two languages.) Profiles are
+    /// never dropped: a profile nobody has any more keeps empty heaps.
+    var profileIndex: [ProfileKey: Int32] = [:]
+    var profiles: [ProfileKey] = []
+    /// The cells a profile's idle agents may be found in, and the level of each cell's skill.
+    var profileCells: [[Int32]] = []
+    var profileCellLevels: [[UInt8]] = []
+    /// Every cell whose queues a profile could serve (language × up to two of its skills), and for
     /// each the queue heaps (channel × level) its skill level allows.
-    var agentQueueCells: [[Int32]] = []
-    var agentQueueMasks: [[UInt64]] = []
-    /// The part of `agentQueueCells` (and masks) that some bucket files in. An agent with ten
-    /// skills in three languages has 168 queue cells, most of them pairs of skills no contact asks
-    /// for together; the freed-capacity search need not look at those. Built at login, and grown
-    /// for every agent when a cell comes into use (`startUsing`).
-    /// Each as the cell and its mask side by side (`UsedQueueCell`): the search reads both, so one
-    /// list per agent is one fewer array to reach through on every freed-capacity decision.
-    var agentUsedQueues: [[UsedQueueCell]] = []
+    var profileQueueCells: [[Int32]] = []
+    var profileQueueMasks: [[UInt64]] = []
+    /// The part of `profileQueueCells` (and masks) that some bucket files in, cell and mask side by
+    /// side. A profile with ten skills in three languages has 168 queue cells, most of them pairs
+    /// of skills no contact asks for together; the freed-capacity search need not look at those.
+    /// Built with the profile, and grown when a cell comes into use (`startUsing`).
+    var profileUsedQueues: [[UsedQueueCell]] = []
     /// Per cell: some bucket files its contacts there. Never goes back to false.
     var cellUsed: [Bool] = []
-    /// Likewise for idle agents: the part of `agentCells` (and levels) that some bucket searches
-    /// for idle agents. An idle agent is filed only there: with a language on every contact, the
+    /// Likewise for idle agents: the part of `profileCells` (and levels) that some bucket searches
+    /// for idle agents. A profile is filed only there: with a language on every contact, the
     /// "any language" cells are never searched, and with a skill on every contact neither are the
-    /// "any skill" ones. A cell searched for the first time takes in every agent that has it, and
-    /// files the idle ones at once (`startSearching`).
-    var agentFiledCells: [[Int32]] = []
-    var agentFiledLevels: [[UInt8]] = []
+    /// "any skill" ones. A cell searched for the first time takes in every profile that has it
+    /// (`startSearching`).
+    var profileFiledCells: [[Int32]] = []
+    var profileFiledLevels: [[UInt8]] = []
     var cellSearched: [Bool] = []
-    /// One buffer per distinct list of `agentUsedQueues`, `agentFiledCells` and `agentFiledLevels`
-    /// (`share`). A centre's agents come in a few dozen profiles, and agents of one profile have
-    /// equal lists: sharing their storage, every freed-capacity search and re-filing reads a few
-    /// dozen lists that stay in cache instead of one cold copy per agent. A list changed in place
-    /// is copied first (arrays are copy-on-write), so sharing never changes what an agent reads.
-    var sharedQueueLists: [[UsedQueueCell]: [UsedQueueCell]] = [:]
-    var sharedCellLists: [[Int32]: [Int32]] = [:]
-    var sharedLevelLists: [[UInt8]: [UInt8]] = [:]
+    /// Idle agents per profile and spare-capacity class (`profile × classes + class`), by the
+    /// shared part of their key, with lazy deletion; the first entry is always live.
+    var profileHeaps: [IdleHeap] = []
+    /// Per profile and class, the membership of each of its filed cells (parallel to
+    /// `profileFiledCells`) in that cell's idle heap; -1 while the profile has nobody there.
+    var profileMembers: [[Int32]] = []
+    /// Per profile and class, the key of the best agent as its cells have it filed (nil: not filed).
+    var profileFiledTop: [AgentKey?] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8
@@ -100,9 +113,12 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
-    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`), one flat array so that
-    /// re-filing an agent touches one level of storage, not three.
-    var idleHeaps: [IdleHeap] = []
+    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`): the profiles with anybody
+    /// idle in that class, under their best agent's key in the cell. One flat array so a search
+    /// touches one level of storage; memberships in `idlePositions`.
+    var idleHeaps: [IndexedHeap<AgentKey>] = []
+    var idlePositions: [Int32] = []
+    var freeIdleMembers: [Int32] = []
     /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []

@@ -1,0 +1,106 @@
+import SwitchboardDomain
+import SwitchboardTestSupport
+import Testing
+
+@testable import SwitchboardRouting
+
+/// Agents with equal languages and skills share one profile in the idle index (`Router.profiles`):
+/// one set of cell lists, one heap of idle agents per capacity class, filed in the cells under the
+/// best agent's key. These pin down that sharing changes who gets what in no way.
+@Suite struct ProfileIndexTests {
+    static func billing(_ level: Int = 1) -> [SkillRequirement] { [SkillRequirement("billing", minimumLevel: level)] }
+
+    @Test func agentsWithEqualSkillsAndLanguagesShareAProfileAndAChangedOneMovesAlone() throws {
+        var h = try Harness()
+        try h.login("ann", ["billing": 5, "returns": 3], languages: ["en", "de"])
+        try h.login("bob", ["billing": 5, "returns": 3], languages: ["de", "en"])
+        try h.login("cyd", ["billing": 7], languages: ["en"])
+        #expect(h.router.agentProfile[0] == h.router.agentProfile[1])
+        #expect(h.router.agentProfile[0] != h.router.agentProfile[2])
+        #expect(h.router.profiles.count == 2)
+
+        // Bob's skills change: he moves to a profile of his own; Ann's stays as it was.
+        let annProfile = h.router.agentProfile[0]
+        let annCells = h.router.profileFiledCells[Int(annProfile)]
+        try h.login("bob", ["billing": 2], languages: ["fr"])
+        #expect(h.router.agentProfile[0] == annProfile && h.router.profileFiledCells[Int(annProfile)] == annCells)
+        #expect(h.router.agentProfile[1] != annProfile && h.router.agentProfile[1] != h.router.agentProfile[2])
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+
+        // And routing follows the new profile: French billing goes to Bob, German to Ann.
+        let fr = try h.push(.chat, required: Self.billing(), language: "fr")
+        #expect(h.offeredTo(fr) == "bob")
+        let de = try h.push(.chat, required: Self.billing(), language: "de")
+        #expect(h.offeredTo(de) == "ann")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+    }
+
+    @Test func withinAProfileTheAgentWithMoreRoomGetsTheNextContactInEveryCell() throws {
+        var h = try Harness()
+        for id in ["ann", "bob", "cyd"] as [AgentID] {
+            try h.login(id, ["billing": 5, "returns": 5], languages: ["en", "de"])
+            h.clock.advance(seconds: 1)
+        }
+        // Ann logged in first, so she has been idle longest: she takes the first chat. Then Bob,
+        // then Cyd (more spare capacity beats a second more of idle time), in whichever cell asks.
+        var order: [AgentID] = []
+        for (skill, language) in [("billing", "en"), ("returns", "de"), ("billing", "de")] {
+            let c = try h.push(.chat, required: [SkillRequirement(skill, minimumLevel: 1)], language: language)
+            order.append(h.offeredTo(c) ?? "nobody")
+            try h.accept(c, order.last!)
+            #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+        }
+        #expect(order == ["ann", "bob", "cyd"])
+        // All three hold one chat now; the next goes to Ann again (longest since her offer).
+        let next = try h.push(.chat, required: Self.billing(), language: "de")
+        #expect(h.offeredTo(next) == "ann")
+    }
+
+    @Test func theBestAgentAcrossProfilesWinsByLevelWhereProfilesMeet() throws {
+        var h = try Harness()
+        try h.login("low", ["billing": 2, "returns": 9], languages: ["en"])
+        try h.login("high", ["billing": 9, "returns": 2], languages: ["en"])
+        let billing = try h.push(.chat, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(billing) == "high")
+        // The returns cell ranks the other profile first.
+        let returns = try h.push(.chat, required: [SkillRequirement("returns", minimumLevel: 1)], language: "en")
+        #expect(h.offeredTo(returns) == "low")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+    }
+
+    @Test func aProfilesSecondBestIsFoundWhenItsBestMayNotTakeTheContact() throws {
+        var h = try Harness { $0.reofferCooldown = .seconds(60) }
+        // Room for two voice calls each: one chat leaves Amy in the same capacity class as Ann.
+        try h.login("amy", ["billing": 9], languages: ["en"], capacity: 200)
+        try h.login("ann", ["billing": 9], languages: ["en"], capacity: 200)
+        try h.login("bob", ["billing": 2], languages: ["en"])
+        let first = try h.push(.chat, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(first) == "amy")
+        try h.accept(first, "amy")
+        let c = try h.push(.chat, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(c) == "ann")
+        // Ann declines: she may not have it again for a minute, yet with all her room free she is
+        // still the best of her profile. Amy, behind her in the profile's heap, beats Bob, the
+        // best of the other profile.
+        try h.decline(c, "ann")
+        #expect(h.offeredTo(c) == "amy")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+    }
+
+    @Test func anAgentLeavingTheIndexTakesItsProfileOutOfCellsOnlyWhenNobodyIsLeft() throws {
+        var h = try Harness()
+        try h.login("ann", ["billing": 5], languages: ["en"])
+        try h.login("bob", ["billing": 5], languages: ["en"])
+        let first = try h.push(.voice, required: Self.billing(), language: "en")
+        try h.accept(first, h.offeredTo(first)!)
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+        let second = try h.push(.voice, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(second) != nil && h.offeredTo(second) != h.offeredTo(first))
+        try h.accept(second, h.offeredTo(second)!)
+        // Both full: the profile has nobody idle, and a third voice call waits.
+        let third = try h.push(.voice, required: Self.billing(), language: "en")
+        #expect(h.isWaiting(third))
+        #expect(h.router.idleHeaps.allSatisfy { $0.isEmpty })
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+    }
+}

@@ -151,6 +151,9 @@ struct OrderKey: Comparable, Sendable {
 struct AgentKey: Comparable, Sendable {
     var negatedScore: Double
     var order: UInt64
+
+    /// After every real key: a profile with nobody idle, in a cell's heap.
+    static let unfiled = AgentKey(negatedScore: .infinity, order: .max)
     @inline(__always) static func < (a: Self, b: Self) -> Bool {
         a.negatedScore != b.negatedScore ? a.negatedScore < b.negatedScore : a.order < b.order
     }

@@ -353,7 +353,7 @@ extension Router {
         for _ in classCosts {
             profileHeaps.append(IdleHeap())
             profileMembers.append(Array(repeating: -1, count: filedCells.count))
-            profileFiledTop.append(nil)
+            profileHeldMax.append(.unfiled)
         }
         return p
     }
@@ -397,43 +397,64 @@ extension Router {
     }
 
     /// Drops dead entries from the top of a profile's heap (compacting it when the dead outnumber
-    /// the living) and, when its best agent changed, files the profile under the new best key in
-    /// each of its cells, or takes it out of them when nobody is left.
+    /// the living) and, when its best agent is now ahead of the key some cell holds for it, files
+    /// it under the new key there. A best agent that fell behind (or a profile with nobody left)
+    /// changes no cell: the walk for idle agents re-keys what it meets (`repairIdleMembers`).
     mutating func syncProfileTop(_ ph: Int) {
         while let root = profileHeaps[ph].heap.min, !idleEntryIsLive(root) {
             profileHeaps[ph].heap.popMin()
         }
         if profileHeaps[ph].heap.count > 2 * profileHeaps[ph].live + 32 { compactIdleHeap(ph) }
-        let top = profileHeaps[ph].heap.min?.key
-        if top == profileFiledTop[ph] { return }
-        profileFiledTop[ph] = top
+        guard let top = profileHeaps[ph].heap.min?.key, top < profileHeldMax[ph] else { return }
         let classes = classCosts.count
         let p = ph / classes
         let h = ph &- p &* classes
         let skillWeight = policy.scoring.skillLevel
         for i in 0..<profileFiledCells[p].count {
-            let heap = Int(profileFiledCells[p][i]) &* classes &+ h
             let m = profileMembers[ph][i]
-            if let top {
-                let key = Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
-                if m >= 0 {
-                    idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
-                } else {
-                    let m = allocateIdleMember()
-                    profileMembers[ph][i] = m
-                    idleHeaps[heap].insert(key, owner: Int32(p), member: m, positions: &idlePositions)
-                }
-            } else if m >= 0 {
-                idleHeaps[heap].remove(member: m, positions: &idlePositions)
-                freeIdleMembers.append(m)
-                profileMembers[ph][i] = -1
+            if m >= 0 && !(top < idleHeld[Int(m)]) { continue }
+            let heap = Int(profileFiledCells[p][i]) &* classes &+ h
+            let key = Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+            if m >= 0 {
+                idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
+                idleHeld[Int(m)] = top
+            } else {
+                let m = allocateIdleMember(held: top)
+                profileMembers[ph][i] = m
+                idleHeaps[heap].insert(key, owner: Int32(p), member: m, positions: &idlePositions)
             }
         }
+        profileHeldMax[ph] = top
     }
 
-    mutating func allocateIdleMember() -> Int32 {
-        if let m = freeIdleMembers.popLast() { return m }
+    /// Puts right the memberships a walk for idle agents found stale: each is filed under its
+    /// profile's best agent's key now, or after every real key when nobody is left.
+    mutating func repairIdleMembers() {
+        let classes = classCosts.count
+        for (heap, m) in idleRepairs {
+            let hp = Int(heap)
+            let owner = Int(idleHeaps[hp].entries[Int(idlePositions[Int(m)])].owner)
+            let cell = hp / classes
+            let ph = owner &* classes &+ (hp &- cell &* classes)
+            guard let top = profileHeaps[ph].heap.min else {
+                idleHeaps[hp].update(member: m, key: .unfiled, positions: &idlePositions)
+                idleHeld[Int(m)] = .unfiled
+                profileHeldMax[ph] = .unfiled
+                continue
+            }
+            let skill = cells[cell].skillA
+            let level = skill == 0 ? 0 : UInt8(self.level(top.agent, skill))
+            let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.key.negatedScore, order: top.key.order)
+            idleHeaps[hp].update(member: m, key: key, positions: &idlePositions)
+            idleHeld[Int(m)] = top.key
+            if profileHeldMax[ph] < top.key { profileHeldMax[ph] = top.key }
+        }
+        idleRepairs.removeAll(keepingCapacity: true)
+    }
+
+    mutating func allocateIdleMember(held: AgentKey) -> Int32 {
         idlePositions.append(-1)
+        idleHeld.append(held)
         return Int32(idlePositions.count - 1)
     }
 
@@ -501,12 +522,15 @@ extension Router {
             profileFiledLevels[pi].append(level)
             for h in 0..<classes {
                 let ph = pi &* classes &+ h
-                guard let top = profileFiledTop[ph] else {
+                // Unfiled until somebody is idle in this class (then `syncProfileTop` files it).
+                guard let top = profileHeaps[ph].heap.min?.key else {
                     profileMembers[ph].append(-1)
+                    profileHeldMax[ph] = .unfiled
                     continue
                 }
-                let m = allocateIdleMember()
+                let m = allocateIdleMember(held: top)
                 profileMembers[ph].append(m)
+                if profileHeldMax[ph] < top { profileHeldMax[ph] = top }
                 let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.negatedScore, order: top.order)
                 idleHeaps[Int(cell) &* classes &+ h].insert(key, owner: p, member: m, positions: &idlePositions)
             }
@@ -652,7 +676,7 @@ extension Router {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classes {
                     let heap = Int(cell) &* classes &+ h
-                    if let root = idleHeaps[heap].entries.first {
+                    if let root = idleHeaps[heap].entries.first, root.key != .unfiled {
                         pushAgentFrontier(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
                     }
                 }
@@ -681,37 +705,51 @@ extension Router {
                         break
                     }
                 }
-                visits += 1
                 let heap = Int(f.heap)
                 let a: Int32
                 let live: Bool
                 if f.level < 0 {
-                    // A profile in a cell: its best agent, then the rest of the cell's heap and of
-                    // the profile's.
+                    // A profile in a cell: its best agent, if the cell has its key right; then the
+                    // rest of the cell's heap and of the profile's.
                     let count = idleHeaps[heap].entries.count
                     let l = 2 * Int(f.index) + 1
-                    if l < count {
-                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[l].key, heap: f.heap, index: Int32(l), cell: f.cell, level: -1, cls: f.cls))
+                    // (A subtree whose root is unfiled holds nobody idle.)
+                    for j in Swift.min(l, count)..<Swift.min(l &+ 2, count) where idleHeaps[heap].entries[j].key != .unfiled {
+                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[j].key, heap: f.heap, index: Int32(j), cell: f.cell, level: -1, cls: f.cls))
                     }
-                    if l + 1 < count {
-                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[l + 1].key, heap: f.heap, index: Int32(l + 1), cell: f.cell, level: -1, cls: f.cls))
+                    let entry = idleHeaps[heap].entries[Int(f.index)]
+                    let ph = Int(entry.owner) &* classes &+ Int(f.cls)
+                    guard let top = profileHeaps[ph].heap.storage.first else {
+                        // Nobody left: the cell learns it after the walk.
+                        if entry.key != .unfiled { idleRepairs.append((f.heap, entry.member)) }
+                        continue
                     }
-                    let ph = Int(idleHeaps[heap].entries[Int(f.index)].owner) &* classes &+ Int(f.cls)
-                    a = profileHeaps[ph].heap.storage[0].agent
-                    live = true
                     let skill = cells[Int(f.cell)].skillA
-                    pushProfileChildren(of: 0, in: ph, level: skill == 0 ? 0 : level(a, skill), cell: f.cell, cls: f.cls)
+                    let lv = skill == 0 ? 0 : level(top.agent, skill)
+                    let key = Self.indexKey(skillWeight: w.skillLevel, level: UInt8(lv), shared: -top.key.negatedScore, order: top.key.order)
+                    if key != entry.key {
+                        // The best agent fell behind since the cell filed it (the cell's key is
+                        // smaller): walk on to it under its real key, and re-key the cell later.
+                        idleRepairs.append((f.heap, entry.member))
+                        pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: f.cell, level: Int8(lv), cls: f.cls))
+                        continue
+                    }
+                    a = top.agent
+                    live = true
+                    pushProfileChildren(of: 0, in: ph, level: lv, cell: f.cell, cls: f.cls)
                 } else {
                     pushProfileChildren(of: Int(f.index), in: heap, level: Int(f.level), cell: f.cell, cls: f.cls)
                     let entry = profileHeaps[heap].heap.storage[Int(f.index)]
                     a = entry.agent
                     live = idleEntryIsLive(entry)
                 }
+                visits += 1
                 if live && eligible(a, contact: c, bucket: b, now: now) {
                     found += 1
                     consider(a, &tally, contact: c, now: now)
                 }
             }
+            if !idleRepairs.isEmpty { repairIdleMembers() }
         }
         guard tally.best >= 0 else { return nil }
         return AgentChoice(agent: tally.best, considered: tally.considered)

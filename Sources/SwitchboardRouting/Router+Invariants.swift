@@ -108,8 +108,9 @@ extension Router {
     ///   are the cells built from its key, in use or searched;
     /// - every indexed agent has exactly one live entry, in its profile's heap of its class, under
     ///   its current key; nobody else has one; each profile heap's first entry is live;
-    /// - each cell's idle heap of a class holds exactly the profiles filed there with anybody idle
-    ///   in that class, under their best agent's key in the cell.
+    /// - each cell's idle heap of a class holds every profile with anybody idle in that class,
+    ///   under its best agent's key in the cell or a smaller one (a key a walk for idle agents has
+    ///   yet to put right), and `profileHeldMax` is at least every such key.
     func idleIndexViolations() -> [String] {
         var problems: [String] = []
         let classes = classCosts.count
@@ -144,7 +145,6 @@ extension Router {
             let live = heap.heap.storage.filter(idleEntryIsLive)
             if live.count != heap.live { problems.append("profile \(p) class \(h) counts \(heap.live) idle but holds \(live.count)") }
             if let root = heap.heap.min, !idleEntryIsLive(root) { problems.append("profile \(p) class \(h) has a dead first entry") }
-            if profileFiledTop[ph] != heap.heap.min?.key { problems.append("profile \(p) class \(h) is filed under a stale best key") }
             for e in live {
                 let a = agents[Int(e.agent)]
                 liveEntries[Int(e.agent), default: 0] += 1
@@ -161,17 +161,19 @@ extension Router {
             }
             for (i, cell) in profileFiledCells[p].enumerated() {
                 let m = profileMembers[ph][i]
-                guard let top = heap.heap.min?.key else {
-                    if m >= 0 { problems.append("profile \(p) class \(h) filed in cell \(cell) with nobody idle") }
-                    continue
-                }
+                let top = heap.heap.min?.key
                 guard m >= 0 else {
-                    problems.append("profile \(p) class \(h) not filed in its cell \(cell)")
+                    if top != nil { problems.append("profile \(p) class \(h) has somebody idle but is not filed in its cell \(cell)") }
+                    if profileHeldMax[ph] != .unfiled { problems.append("profile \(p) class \(h) is unfiled in cell \(cell) but its greatest held key would not file it") }
                     continue
                 }
+                let held = idleHeld[Int(m)]
+                // The cell may hold a key behind the best agent's (a walk puts it right), never ahead.
+                if let top, top < held { problems.append("profile \(p) class \(h) is filed in cell \(cell) behind its best agent") }
+                if profileHeldMax[ph] < held { problems.append("profile \(p) class \(h) holds a key in cell \(cell) past its greatest") }
                 let entries = idleHeaps[idleHeapIndex(cell: Int(cell), class: h)].entries
                 let pos = Int(idlePositions[Int(m)])
-                let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+                let key = held == .unfiled ? held : Self.indexKey(skillWeight: policy.scoring.skillLevel, level: profileFiledLevels[p][i], shared: -held.negatedScore, order: held.order)
                 if pos < 0 || pos >= entries.count || entries[pos].owner != Int32(p) || entries[pos].member != m || entries[pos].key != key {
                     problems.append("profile \(p) class \(h) misfiled in cell \(cell)")
                 }
@@ -184,6 +186,11 @@ extension Router {
         for heap in idleHeaps { memberships += heap.count }
         let filed = profileMembers.reduce(0) { $0 + $1.count(where: { $0 >= 0 }) }
         if memberships != filed { problems.append("cells hold \(memberships) idle profile entries, profiles count \(filed)") }
+        for heap in idleHeaps {
+            for (i, e) in heap.entries.enumerated() where i > 0 && e.key < heap.entries[(i - 1) / 2].key {
+                problems.append("a cell's idle heap is out of order")
+            }
+        }
         for skill in 1..<skillNames.count {
             let having = profiles.indices.filter { profileLevel($0, Int32(skill)) > 0 }.map(Int32.init)
             if profilesWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists profiles \(profilesWithSkill[skill].sorted()), not \(having)") }

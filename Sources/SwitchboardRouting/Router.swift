@@ -84,8 +84,9 @@ public struct Router: Sendable {
     /// Per profile and class, the membership of each of its filed cells (parallel to
     /// `profileFiledCells`) in that cell's idle heap; -1 while the profile has nobody there.
     var profileMembers: [[Int32]] = []
-    /// Per profile and class, the key of the best agent as its cells have it filed (nil: not filed).
-    var profileFiledTop: [AgentKey?] = []
+    /// Per profile and class, the greatest `idleHeld` of its memberships (`AgentKey.unfiled` while
+    /// some cell has it unfiled): a best agent at least this far down changes no cell.
+    var profileHeldMax: [AgentKey] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
     var levelStride = 8
@@ -113,12 +114,19 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
-    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`): the profiles with anybody
-    /// idle in that class, under their best agent's key in the cell. One flat array so a search
-    /// touches one level of storage; memberships in `idlePositions`.
+    /// Idle agents per cell and spare-capacity class (`idleHeapIndex`): the profiles filed there,
+    /// each under its best agent's key in the cell *or a smaller one*. A profile's best agent
+    /// getting better is filed in every cell at once; getting worse (it took work: the usual case)
+    /// is filed in no cell, and the walk for idle agents puts right each stale key it meets
+    /// (`findAgent`). So an offer costs no cell updates, and a cell nobody searches before the
+    /// next change costs nothing. One flat array so a search touches one level of storage.
     var idleHeaps: [IndexedHeap<AgentKey>] = []
+    /// Per membership (a profile and class in one cell): its position in the cell's heap, and the
+    /// profile key (`-indexShared`, order) its cell key was made from (`AgentKey.unfiled`: none).
     var idlePositions: [Int32] = []
-    var freeIdleMembers: [Int32] = []
+    var idleHeld: [AgentKey] = []
+    /// Stale memberships the walk met (cell heap, member), put right once the walk is over.
+    var idleRepairs: [(heap: Int32, member: Int32)] = []
     /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []

@@ -87,20 +87,31 @@ import Testing
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
     }
 
-    @Test func anAgentLeavingTheIndexTakesItsProfileOutOfCellsOnlyWhenNobodyIsLeft() throws {
+    @Test func aProfileWithNobodyIdleStaysInItsCellsUntilAWalkFindsItEmpty() throws {
         var h = try Harness()
         try h.login("ann", ["billing": 5], languages: ["en"])
         try h.login("bob", ["billing": 5], languages: ["en"])
         let first = try h.push(.voice, required: Self.billing(), language: "en")
-        try h.accept(first, h.offeredTo(first)!)
+        let firstAgent = try #require(h.offeredTo(first))
+        try h.accept(first, firstAgent)
         #expect(h.router.invariantViolations(at: h.now).isEmpty)
         let second = try h.push(.voice, required: Self.billing(), language: "en")
         #expect(h.offeredTo(second) != nil && h.offeredTo(second) != h.offeredTo(first))
         try h.accept(second, h.offeredTo(second)!)
-        // Both full: the profile has nobody idle, and a third voice call waits.
+        // Both full: the profile has nobody idle, but its cell still files it under an old key.
+        #expect(h.router.idleHeaps.contains { $0.entries.contains { $0.key != .unfiled } })
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+        // A third call finds nobody, waits, and the walk that looked leaves the profile unfiled.
         let third = try h.push(.voice, required: Self.billing(), language: "en")
         #expect(h.isWaiting(third))
-        #expect(h.router.idleHeaps.allSatisfy { $0.isEmpty })
+        #expect(h.router.idleHeaps.allSatisfy { $0.entries.allSatisfy { $0.key == .unfiled } })
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+        // The first call ends: its agent takes the third, and when that ends is filed again.
+        try h.complete(first, firstAgent)
+        #expect(h.router.contacts(of: firstAgent).contains(third))
+        try h.accept(third, firstAgent)
+        try h.complete(third, firstAgent)
+        #expect(h.router.idleHeaps.contains { $0.entries.contains { $0.key != .unfiled } })
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
     }
 }

@@ -396,25 +396,38 @@ extension Router {
         syncProfileTop(ph)
     }
 
+    /// A profile filed in at most this many cells keeps every cell's key exact: re-keying one or
+    /// two cells at each change costs less than walks meeting stale keys (a one-skill centre).
+    static let exactProfileCells = 2
+
     /// Drops dead entries from the top of a profile's heap (compacting it when the dead outnumber
     /// the living) and, when its best agent is now ahead of the key some cell holds for it, files
     /// it under the new key there. A best agent that fell behind (or a profile with nobody left)
-    /// changes no cell: the walk for idle agents re-keys what it meets (`repairIdleMembers`).
+    /// changes no cell: the walk for idle agents re-keys what it meets (`repairIdleMembers`);
+    /// except in a profile of few cells (`exactProfileCells`), whose cells follow every change.
     mutating func syncProfileTop(_ ph: Int) {
         while let root = profileHeaps[ph].heap.min, !idleEntryIsLive(root) {
             profileHeaps[ph].heap.popMin()
         }
         if profileHeaps[ph].heap.count > 2 * profileHeaps[ph].live + 32 { compactIdleHeap(ph) }
-        guard let top = profileHeaps[ph].heap.min?.key, top < profileHeldMax[ph] else { return }
+        let top = profileHeaps[ph].heap.min?.key ?? .unfiled
         let classes = classCosts.count
         let p = ph / classes
+        let n = profileFiledCells[p].count
+        let exact = n <= Self.exactProfileCells
+        guard top < profileHeldMax[ph] || (exact && top != profileHeldMax[ph]) else { return }
         let h = ph &- p &* classes
         let skillWeight = policy.scoring.skillLevel
-        for i in 0..<profileFiledCells[p].count {
+        for i in 0..<n {
             let m = profileMembers[ph][i]
-            if m >= 0 && !(top < idleHeld[Int(m)]) { continue }
+            if m >= 0 {
+                let held = idleHeld[Int(m)]
+                if exact ? held == top : !(top < held) { continue }
+            } else if top == .unfiled {
+                continue
+            }
             let heap = Int(profileFiledCells[p][i]) &* classes &+ h
-            let key = Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+            let key = top == .unfiled ? top : Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
             if m >= 0 {
                 idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
                 idleHeld[Int(m)] = top

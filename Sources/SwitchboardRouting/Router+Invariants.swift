@@ -170,6 +170,9 @@ extension Router {
                 let held = idleHeld[Int(m)]
                 // The cell may hold a key behind the best agent's (a walk puts it right), never ahead.
                 if let top, top < held { problems.append("profile \(p) class \(h) is filed in cell \(cell) behind its best agent") }
+                if profileFiledCells[p].count <= Self.exactProfileCells && held != top ?? .unfiled {
+                    problems.append("profile \(p) class \(h) of few cells is not filed exactly in cell \(cell)")
+                }
                 if profileHeldMax[ph] < held { problems.append("profile \(p) class \(h) holds a key in cell \(cell) past its greatest") }
                 let entries = idleHeaps[idleHeapIndex(cell: Int(cell), class: h)].entries
                 let pos = Int(idlePositions[Int(m)])

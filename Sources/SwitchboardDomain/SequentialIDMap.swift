@@ -104,15 +104,16 @@ public struct SequentialIDMap<Value>: Sendable where Value: Sendable {
         return out
     }
 
-    /// Moves the ring forward so `key` fits at its top: doubles it if more than half is live,
-    /// else moves the entries that fall off its bottom to `older`.
+    /// Moves the ring forward so `key` fits, an eighth of a ring ahead of need: doubles it if more
+    /// than half is live, else moves the entries that fall off its bottom to `older`. A counter's
+    /// new ids then move it once per `ring.count / 8` ids rather than at every one.
     @inlinable
     mutating func makeRoom(for key: UInt64) {
         while inRing * 2 > ring.count && key - base >= UInt64(ring.count) {
             regrow(to: ring.count * 2)
         }
         guard key - base >= UInt64(ring.count) else { return }
-        let newBase = key - UInt64(ring.count) + 1
+        let newBase = key - UInt64(ring.count - ring.count / 8) + 1
         let leaving = min(newBase - base, UInt64(ring.count))
         var k = base
         let end = base &+ leaving

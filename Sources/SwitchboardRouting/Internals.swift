@@ -330,10 +330,12 @@ struct RecentRequest: Sendable {
     var signature: Int32
 }
 
-/// Contact id → contact slot, on every routing call: `UInt64Map`'s cheap hash rather than
-/// `Dictionary`'s SipHash (contact ids are the engine's counters, not attacker-chosen).
+/// Contact id → contact slot, on every routing call. Contact ids are the engine's counter, and
+/// the contacts in flight are nearly all recent ones: `SequentialIDMap` finds those by a
+/// subtraction and one load from a ring the new arrivals fill side by side, where a hash table
+/// put each new id on a cold cache line. (Any id works; only the speed assumes a counter.)
 struct ContactSlots: Sendable {
-    private var map = UInt64Map<Int32>()
+    private var map = SequentialIDMap<Int32>()
 
     subscript(id: ContactID) -> Int32? {
         @inline(__always) get { map[id.rawValue] }

@@ -386,14 +386,18 @@ extension Router {
         if a.indexed {
             let old = p &* classes &+ Int(a.heapClass) &- 1
             profileHeaps[old].live -= 1
-            if Int(a.heapClass) != cls { syncProfileTop(old) }
+            if Int(a.heapClass) != cls { syncProfileTop(old, profile: p, class: Int(a.heapClass) &- 1) }
         }
         guard cls > 0 else { return }
         agents[ai].indexedShared = shared
         let ph = p &* classes &+ cls &- 1
-        profileHeaps[ph].heap.insert(IdleEntry(key: AgentKey(negatedScore: -shared, order: a.order), agent: slot, version: agents[ai].indexVersion))
+        let entry = IdleEntry(key: AgentKey(negatedScore: -shared, order: a.order), agent: slot, version: agents[ai].indexVersion)
+        // A new entry behind a live first one changes nothing the cells see (unless the heap is
+        // due for compaction).
+        let unchanged = profileHeaps[ph].heap.storage.first.map { $0 < entry && idleEntryIsLive($0) } ?? false
+        profileHeaps[ph].heap.insert(entry)
         profileHeaps[ph].live += 1
-        syncProfileTop(ph)
+        if !unchanged || profileHeaps[ph].heap.count > 2 * profileHeaps[ph].live + 32 { syncProfileTop(ph, profile: p, class: cls &- 1) }
     }
 
     /// A profile filed in at most this many cells keeps every cell's key exact: re-keying one or
@@ -405,18 +409,16 @@ extension Router {
     /// it under the new key there. A best agent that fell behind (or a profile with nobody left)
     /// changes no cell: the walk for idle agents re-keys what it meets (`repairIdleMembers`);
     /// except in a profile of few cells (`exactProfileCells`), whose cells follow every change.
-    mutating func syncProfileTop(_ ph: Int) {
+    mutating func syncProfileTop(_ ph: Int, profile p: Int, class h: Int) {
         while let root = profileHeaps[ph].heap.min, !idleEntryIsLive(root) {
             profileHeaps[ph].heap.popMin()
         }
         if profileHeaps[ph].heap.count > 2 * profileHeaps[ph].live + 32 { compactIdleHeap(ph) }
         let top = profileHeaps[ph].heap.min?.key ?? .unfiled
         let classes = classCosts.count
-        let p = ph / classes
         let n = profileFiledCells[p].count
         let exact = n <= Self.exactProfileCells
         guard top < profileHeldMax[ph] || (exact && top != profileHeldMax[ph]) else { return }
-        let h = ph &- p &* classes
         let skillWeight = policy.scoring.skillLevel
         for i in 0..<n {
             let m = profileMembers[ph][i]

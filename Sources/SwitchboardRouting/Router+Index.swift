@@ -429,17 +429,41 @@ extension Router {
                 continue
             }
             let heap = Int(profileFiledCells[p][i]) &* classes &+ h
+            // Alone in the cell: the walk reads the profile itself (`idleHeaps`).
+            if m >= 0 && idleHeaps[heap].count == 1 { continue }
             let key = top == .unfiled ? top : Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
             if m >= 0 {
                 idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
                 idleHeld[Int(m)] = top
             } else {
-                let m = allocateIdleMember(held: top)
-                profileMembers[ph][i] = m
-                idleHeaps[heap].insert(key, owner: Int32(p), member: m, positions: &idlePositions)
+                profileMembers[ph][i] = insertIdleMember(heap: heap, key: key, owner: Int32(p), held: top)
             }
         }
         profileHeldMax[ph] = top
+    }
+
+    /// Files a profile in a cell's idle heap. A profile that was alone there held no key of
+    /// interest; with company it must, so it gets its real one first.
+    mutating func insertIdleMember(heap: Int, key: AgentKey, owner: Int32, held: AgentKey) -> Int32 {
+        if idleHeaps[heap].count == 1 {
+            let classes = classCosts.count
+            let lone = idleHeaps[heap].entries[0]
+            let cell = heap / classes
+            let ph = Int(lone.owner) &* classes &+ (heap &- cell &* classes)
+            let top = profileHeaps[ph].heap.min?.key ?? .unfiled
+            var loneKey = top
+            if top != .unfiled {
+                let skill = cells[cell].skillA
+                let level = skill == 0 ? 0 : profileLevel(Int(lone.owner), skill)
+                loneKey = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: UInt8(level), shared: -top.negatedScore, order: top.order)
+            }
+            idleHeaps[heap].update(member: lone.member, key: loneKey, positions: &idlePositions)
+            idleHeld[Int(lone.member)] = top
+            if profileHeldMax[ph] < top { profileHeldMax[ph] = top }
+        }
+        let m = allocateIdleMember(held: held)
+        idleHeaps[heap].insert(key, owner: owner, member: m, positions: &idlePositions)
+        return m
     }
 
     /// Puts right the memberships a walk for idle agents found stale: each is filed under its
@@ -543,11 +567,9 @@ extension Router {
                     profileHeldMax[ph] = .unfiled
                     continue
                 }
-                let m = allocateIdleMember(held: top)
-                profileMembers[ph].append(m)
                 if profileHeldMax[ph] < top { profileHeldMax[ph] = top }
                 let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.negatedScore, order: top.order)
-                idleHeaps[Int(cell) &* classes &+ h].insert(key, owner: p, member: m, positions: &idlePositions)
+                profileMembers[ph].append(insertIdleMember(heap: Int(cell) &* classes &+ h, key: key, owner: p, held: top))
             }
         }
     }
@@ -691,7 +713,16 @@ extension Router {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classes {
                     let heap = Int(cell) &* classes &+ h
-                    if let root = idleHeaps[heap].entries.first, root.key != .unfiled {
+                    guard let root = idleHeaps[heap].entries.first else { continue }
+                    if idleHeaps[heap].count == 1 {
+                        // A profile alone in its cell: straight to its best agent, under its real key.
+                        let ph = Int(root.owner) &* classes &+ h
+                        guard let top = profileHeaps[ph].heap.storage.first else { continue }
+                        let skill = cells[Int(cell)].skillA
+                        let lv = skill == 0 ? 0 : level(top.agent, skill)
+                        let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: UInt8(lv), shared: -top.key.negatedScore, order: top.key.order)
+                        pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
+                    } else if root.key != .unfiled {
                         pushAgentFrontier(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
                     }
                 }

@@ -167,6 +167,8 @@ extension Router {
                     if profileHeldMax[ph] != .unfiled { problems.append("profile \(p) class \(h) is unfiled in cell \(cell) but its greatest held key would not file it") }
                     continue
                 }
+                // Alone in its cell, a profile keeps no key there (the walk reads the profile).
+                if idleHeaps[idleHeapIndex(cell: Int(cell), class: h)].count == 1 { continue }
                 let held = idleHeld[Int(m)]
                 // The cell may hold a key behind the best agent's (a walk puts it right), never ahead.
                 if let top, top < held { problems.append("profile \(p) class \(h) is filed in cell \(cell) behind its best agent") }

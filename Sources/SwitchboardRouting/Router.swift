@@ -119,7 +119,9 @@ public struct Router: Sendable {
     /// getting better is filed in every cell at once; getting worse (it took work: the usual case)
     /// is filed in no cell, and the walk for idle agents puts right each stale key it meets
     /// (`findAgent`). So an offer costs no cell updates, and a cell nobody searches before the
-    /// next change costs nothing. One flat array so a search touches one level of storage.
+    /// next change costs nothing. A profile alone in a cell (a one-skill centre's only profile)
+    /// keeps no key there at all: the walk goes straight to the profile's own heap. One flat array
+    /// so a search touches one level of storage.
     var idleHeaps: [IndexedHeap<AgentKey>] = []
     /// Per membership (a profile and class in one cell): its position in the cell's heap, and the
     /// profile key (`-indexShared`, order) its cell key was made from (`AgentKey.unfiled`: none).

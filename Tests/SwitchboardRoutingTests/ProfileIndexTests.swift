@@ -87,21 +87,34 @@ import Testing
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
     }
 
-    static func unfiledEntries(_ r: Router) -> Int { r.idleHeaps.reduce(0) { $0 + $1.entries.count { $0.key == .unfiled } } }
-    static func filedEntries(_ r: Router) -> Int { r.idleHeaps.reduce(0) { $0 + $1.entries.count { $0.key != .unfiled } } }
+    /// Entries of `profile` in the cells' idle heaps, unfiled (nobody idle) and filed.
+    static func entries(of profile: Int32, _ r: Router) -> (unfiled: Int, filed: Int) {
+        var unfiled = 0, filed = 0
+        for heap in r.idleHeaps {
+            for e in heap.entries where e.owner == profile {
+                if e.key == .unfiled { unfiled += 1 } else { filed += 1 }
+            }
+        }
+        return (unfiled, filed)
+    }
 
     @Test func aProfileOfManyCellsWithNobodyIdleStaysFiledUntilAWalkFindsItEmpty() throws {
         var h = try Harness()
         try h.login("ann", ["billing": 5, "returns": 5], languages: ["en", "de"])
         try h.login("bob", ["billing": 5, "returns": 5], languages: ["en", "de"])
-        // Three cells searched: the profile is filed in each.
+        // Cyd's profile shares the cells, so Ann and Bob's is not alone in them.
+        try h.login("cyd", ["billing": 3, "returns": 3], languages: ["en", "de"])
+        // Three cells searched: the profiles are filed in each.
         for (skill, language) in [("returns", "en"), ("billing", "de"), ("billing", "en")] {
             let c = try h.push(.chat, required: [SkillRequirement(skill, minimumLevel: 1)], language: language)
             let agent = try #require(h.offeredTo(c))
             try h.accept(c, agent)
             try h.complete(c, agent)
         }
-        #expect(h.router.profileFiledCells[Int(h.router.agentProfile[0])].count == 3)
+        h.events.removeAll()
+        try h.router.setStatus("cyd", to: .away, at: h.now, events: &h.events)
+        let profile = h.router.agentProfile[0]
+        #expect(h.router.profileFiledCells[Int(profile)].count == 3)
         let first = try h.push(.voice, required: Self.billing(), language: "en")
         let firstAgent = try #require(h.offeredTo(first))
         try h.accept(first, firstAgent)
@@ -109,30 +122,48 @@ import Testing
         #expect(h.offeredTo(second) != nil && h.offeredTo(second) != firstAgent)
         try h.accept(second, h.offeredTo(second)!)
         // Both full: nobody idle, but the cells still file the profile under old keys.
-        #expect(Self.unfiledEntries(h.router) == 0)
+        #expect(Self.entries(of: profile, h.router).unfiled == 0)
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
         // A third call finds nobody and waits; the cell its walk looked in now has the profile unfiled.
         let third = try h.push(.voice, required: Self.billing(), language: "en")
         #expect(h.isWaiting(third))
-        #expect(Self.unfiledEntries(h.router) >= 1)
+        #expect(Self.entries(of: profile, h.router).unfiled >= 1)
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
         // The first call ends: its agent takes the third, and when that ends is filed again everywhere.
         try h.complete(first, firstAgent)
         #expect(h.router.contacts(of: firstAgent).contains(third))
         try h.accept(third, firstAgent)
         try h.complete(third, firstAgent)
-        #expect(Self.unfiledEntries(h.router) == 0)
+        #expect(Self.entries(of: profile, h.router).unfiled == 0)
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
     }
 
     @Test func aProfileOfOneCellKeepsItsCellExact() throws {
         var h = try Harness()
         try h.login("ann", ["billing": 5], languages: ["en"])
+        try h.login("bob", ["billing": 3], languages: ["en"])
         let c = try h.push(.voice, required: Self.billing(), language: "en")
-        #expect(Self.filedEntries(h.router) == 0 && Self.unfiledEntries(h.router) == 1)
+        #expect(h.offeredTo(c) == "ann")
+        let ann = h.router.agentProfile[0]
+        #expect(Self.entries(of: ann, h.router) == (unfiled: 1, filed: 0))
         try h.accept(c, "ann")
         try h.complete(c, "ann")
-        #expect(Self.filedEntries(h.router) == 1)
+        #expect(Self.entries(of: ann, h.router) == (unfiled: 0, filed: 1))
         #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+    }
+
+    @Test func aProfileAloneInACellIsFoundThroughItsOwnHeapAndGetsAKeyWhenCompanyComes() throws {
+        var h = try Harness()
+        try h.login("ann", ["billing": 5], languages: ["en"])
+        h.clock.advance(seconds: 30)
+        let c = try h.push(.voice, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(c) == "ann")
+        try h.accept(c, "ann")
+        try h.complete(c, "ann")
+        // Bob's profile joins the cell: Ann's gets its real key there, and the best agent wins.
+        try h.login("bob", ["billing": 3], languages: ["en"])
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+        let d = try h.push(.voice, required: Self.billing(), language: "en")
+        #expect(h.offeredTo(d) == "ann")
     }
 }

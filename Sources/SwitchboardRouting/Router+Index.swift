@@ -953,11 +953,15 @@ extension Router {
             let live = levels & fit & cellNonEmpty[cell]
             if live == 0 { continue }
             // One summary per channel with anything waiting: the least first key over the levels
-            // the agent meets, read from one run of `levelPrefixTops`.
-            let top = (~levels & 0x3FF | 0x400).trailingZeroBitCount - 1
-            let row = cell &* Cell.queueCount &+ top &* 4
-            for channel in 0..<4 where (live >> UInt64(channel &* 10)) & 0x3FF != 0 {
-                let key = levelPrefixTops[row &+ channel]
+            // the agent meets, read from `levelPrefixTops` at the highest of them with anything
+            // waiting (the same minimum as at the agent's own level). Most lines ask for level 1,
+            // so agents of every level read the same cache line of a cell.
+            let base = cell &* Cell.queueCount
+            for channel in 0..<4 {
+                let waiting = (live >> UInt64(channel &* 10)) & 0x3FF
+                if waiting == 0 { continue }
+                let top = 63 &- waiting.leadingZeroBitCount
+                let key = levelPrefixTops[base &+ top &* 4 &+ channel]
                 if channelCosts[channel] > spare && key.key > now.microseconds &+ reservationKeyOffsets[channel] { continue }
                 if key < fitKey {
                     pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))

@@ -964,7 +964,10 @@ extension Router {
                 let key = levelPrefixTops[base &+ top &* 4 &+ channel]
                 if channelCosts[channel] > spare && key.key > now.microseconds &+ reservationKeyOffsets[channel] { continue }
                 if key < fitKey {
-                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: -1))
+                    // Anything waiting at one level only: the summary is that queue's first
+                    // entry, so the walk starts there and skips opening the summary.
+                    let single = waiting & (waiting &- 1) == 0
+                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: single ? 0 : -1))
                 }
             }
         }

@@ -68,4 +68,32 @@ import Testing
         #expect(run.agentIndex.find(AgentID("a-0"), agents: run.agents) == nil)
         #expect(run.agentIndex.find(AgentID("nobody"), agents: run.agents) == nil)
     }
+
+    /// Dropping events from the heap (stale patience timers) leaves the rest to come out in the
+    /// same order: earliest first, ties in scheduling order, lanes included.
+    @Test func removingEventsKeepsTheOrderOfTheRest() {
+        for seed in UInt64(1)...6 {
+            var rng = SplitMix64(seed: seed)
+            var queue = EventQueue(reserve: 4)
+            var pending: [(time: Int64, order: Int32)] = []
+            for order in Int32(0)..<3_000 {
+                let t = Int64(rng.next() % 500)
+                if order % 5 == 0 {
+                    queue.pushInOrder(lane: 0, time: Int64(order), kind: .wrapUpEnd, a: order)
+                    pending.append((Int64(order), order))
+                } else {
+                    queue.push(time: t, kind: order % 3 == 0 ? .patience : .completion, a: order)
+                    pending.append((t, order))
+                }
+            }
+            // Drop the patience events with odd numbers (lanes are left alone).
+            queue.removeAll { $0.kind == .patience && $0.a % 2 == 1 }
+            pending.removeAll { $0.order % 5 != 0 && $0.order % 3 == 0 && $0.order % 2 == 1 }
+            pending.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
+            var popped: [(time: Int64, order: Int32)] = []
+            while let e = queue.pop() { popped.append((e.time, e.a)) }
+            #expect(popped.count == pending.count, "seed \(seed)")
+            #expect(zip(popped, pending).allSatisfy { $0.time == $1.time && $0.order == $1.order }, "seed \(seed)")
+        }
+    }
 }

@@ -119,6 +119,22 @@ struct EventQueue {
         return popHeap()
     }
 
+    /// Events waiting in the heap (not in the lanes).
+    var heapCount: Int { storage.count }
+
+    /// Drops the heap's events that `dead` names (patience timers of contacts answered since, say)
+    /// and restores the heap in O(n). What is left pops in the same order as before: (time, seq) is
+    /// a total order, whatever the heap's layout.
+    mutating func removeAll(where dead: (SimEvent) -> Bool) {
+        storage.removeAll(where: dead)
+        guard storage.count > 1 else { return }
+        var i = (storage.count - 2) / 4  // the last parent
+        while i >= 0 {
+            siftDown(i)
+            i -= 1
+        }
+    }
+
     private mutating func popHeap() -> SimEvent? {
         guard let first = storage.first else { return nil }
         let last = storage.removeLast()

@@ -11,9 +11,10 @@ import SwitchboardDomain
 ///   fixed order key (see `RoutingPolicy`), with lazy deletion.
 /// - A *cell* is a language and one or two skills. A non-empty bucket is filed, under its first
 ///   contact's order key, in the cell of each language it accepts and its two most demanding
-///   required skills (one heap per channel and minimum level); an idle agent is filed in the
-///   single-skill cell of every language and skill it has (plus the "any" language and skill), one
-///   heap per spare-capacity class, by index score.
+///   required skills (one heap per channel and minimum level); an idle agent is filed once, in its
+///   *profile*'s heap (agents with equal languages and skill levels), and each profile in the
+///   single-skill cell of every language and skill it has (plus the "any" language and skill)
+///   under its best agent's index score, one heap per spare-capacity class.
 /// - Arrival: the cells of the bucket's languages and its most demanding skill hold the candidate
 ///   agents; the best few are scored in full and the best eligible one gets the offer.
 /// - Freed capacity: the agent's cells name the buckets it could serve; one best-first walk over

@@ -2,8 +2,9 @@
 /// heap writes the entry's index into a shared `positions` table whenever it moves. That makes
 /// `update` and `remove` O(log n) without any per-heap dictionary.
 ///
-/// The router keeps one of these per (language, skill) cell for idle agents, and one per cell for
-/// non-empty waiting-contact buckets, all sharing one `positions` table.
+/// The router keeps one of these per (language, skill) cell and capacity class for the profiles of
+/// idle agents (memberships in `idlePositions`), and per cell and queue for non-empty
+/// waiting-contact buckets (in `positions`).
 struct IndexedHeap<Key: Comparable>: Sendable where Key: Sendable {
     struct Entry: Sendable {
         var key: Key

@@ -967,7 +967,15 @@ extension Router {
                     // Anything waiting at one level only: the summary is that queue's first
                     // entry, so the walk starts there and skips opening the summary.
                     let single = waiting & (waiting &- 1) == 0
-                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(channel &* 10 &+ top), index: single ? 0 : -1))
+                    let q = channel &* 10 &+ top
+                    // Too big for the agent, one line, and its first contact held for another
+                    // agent: the walk would take it out and skip it. (A line another agent holds
+                    // a reservation in is never the head; see `bucketTopReserved`.)
+                    if single && channelCosts[channel] > spare && cells[cell].queues[q].count == 1
+                        && bucketTopReserved[Int(cells[cell].queues[q].entries[0].owner)] {
+                        continue
+                    }
+                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(q), index: single ? 0 : -1))
                 }
             }
         }

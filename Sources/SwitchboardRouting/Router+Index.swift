@@ -419,7 +419,6 @@ extension Router {
         let n = profileFiledCells[p].count
         let exact = n <= Self.exactProfileCells
         guard top < profileHeldMax[ph] || (exact && top != profileHeldMax[ph]) else { return }
-        let skillWeight = policy.scoring.skillLevel
         for i in 0..<n {
             let m = profileMembers[ph][i]
             if m >= 0 {
@@ -431,7 +430,7 @@ extension Router {
             let heap = Int(profileFiledCells[p][i]) &* classes &+ h
             // Alone in the cell: the walk reads the profile itself (`idleHeaps`).
             if m >= 0 && idleHeaps[heap].count == 1 { continue }
-            let key = top == .unfiled ? top : Self.indexKey(skillWeight: skillWeight, level: profileFiledLevels[p][i], shared: -top.negatedScore, order: top.order)
+            let key = cellKey(top, level: profileFiledLevels[p][i])
             if m >= 0 {
                 idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
                 idleHeld[Int(m)] = top
@@ -445,50 +444,35 @@ extension Router {
     /// Files a profile in a cell's idle heap. A profile that was alone there held no key of
     /// interest; with company it must, so it gets its real one first.
     mutating func insertIdleMember(heap: Int, key: AgentKey, owner: Int32, held: AgentKey) -> Int32 {
-        if idleHeaps[heap].count == 1 {
-            let classes = classCosts.count
-            let lone = idleHeaps[heap].entries[0]
-            let cell = heap / classes
-            let ph = Int(lone.owner) &* classes &+ (heap &- cell &* classes)
-            let top = profileHeaps[ph].heap.min?.key ?? .unfiled
-            var loneKey = top
-            if top != .unfiled {
-                let skill = cells[cell].skillA
-                let level = skill == 0 ? 0 : profileLevel(Int(lone.owner), skill)
-                loneKey = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: UInt8(level), shared: -top.negatedScore, order: top.order)
-            }
-            idleHeaps[heap].update(member: lone.member, key: loneKey, positions: &idlePositions)
-            idleHeld[Int(lone.member)] = top
-            if profileHeldMax[ph] < top { profileHeldMax[ph] = top }
-        }
+        if idleHeaps[heap].count == 1 { rekeyIdleMember(heap: heap, member: idleHeaps[heap].entries[0].member) }
         let m = allocateIdleMember(held: held)
         idleHeaps[heap].insert(key, owner: owner, member: m, positions: &idlePositions)
         return m
     }
 
-    /// Puts right the memberships a walk for idle agents found stale: each is filed under its
-    /// profile's best agent's key now, or after every real key when nobody is left.
+    /// Puts right the memberships a walk for idle agents found stale.
     mutating func repairIdleMembers() {
-        let classes = classCosts.count
-        for (heap, m) in idleRepairs {
-            let hp = Int(heap)
-            let owner = Int(idleHeaps[hp].entries[Int(idlePositions[Int(m)])].owner)
-            let cell = hp / classes
-            let ph = owner &* classes &+ (hp &- cell &* classes)
-            guard let top = profileHeaps[ph].heap.min else {
-                idleHeaps[hp].update(member: m, key: .unfiled, positions: &idlePositions)
-                idleHeld[Int(m)] = .unfiled
-                profileHeldMax[ph] = .unfiled
-                continue
-            }
-            let skill = cells[cell].skillA
-            let level = skill == 0 ? 0 : UInt8(self.level(top.agent, skill))
-            let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.key.negatedScore, order: top.key.order)
-            idleHeaps[hp].update(member: m, key: key, positions: &idlePositions)
-            idleHeld[Int(m)] = top.key
-            if profileHeldMax[ph] < top.key { profileHeldMax[ph] = top.key }
-        }
+        for (heap, m) in idleRepairs { rekeyIdleMember(heap: Int(heap), member: m) }
         idleRepairs.removeAll(keepingCapacity: true)
+    }
+
+    /// Files membership `m` of cell idle heap `heap` under its profile's best agent's key now, or
+    /// after every real key when nobody is left.
+    mutating func rekeyIdleMember(heap: Int, member m: Int32) {
+        let classes = classCosts.count
+        let owner = Int(idleHeaps[heap].entries[Int(idlePositions[Int(m)])].owner)
+        let cell = heap / classes
+        let ph = owner &* classes &+ (heap &- cell &* classes)
+        var key = AgentKey.unfiled
+        var held = AgentKey.unfiled
+        if let top = profileHeaps[ph].heap.min {
+            let skill = cells[cell].skillA
+            key = cellKey(top.key, level: skill == 0 ? 0 : UInt8(level(top.agent, skill)))
+            held = top.key
+        }
+        idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
+        idleHeld[Int(m)] = held
+        if profileHeldMax[ph] < held { profileHeldMax[ph] = held }
     }
 
     mutating func allocateIdleMember(held: AgentKey) -> Int32 {
@@ -568,7 +552,7 @@ extension Router {
                     continue
                 }
                 if profileHeldMax[ph] < top { profileHeldMax[ph] = top }
-                let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: level, shared: -top.negatedScore, order: top.order)
+                let key = cellKey(top, level: level)
                 profileMembers[ph].append(insertIdleMember(heap: Int(cell) &* classes &+ h, key: key, owner: p, held: top))
             }
         }
@@ -582,9 +566,10 @@ extension Router {
             - w.idlePerMinute * (Double(a.idleSince.microseconds) / 60_000_000)
     }
 
-    /// An idle agent's key in a cell whose skill it has at `level` (0 for the "any skill" cells).
-    @inline(__always) static func indexKey(skillWeight: Double, level: UInt8, shared: Double, order: UInt64) -> AgentKey {
-        AgentKey(negatedScore: -(skillWeight * Double(level) + shared), order: order)
+    /// A profile's key in a cell where it has `level`, from its key in its own heap (`-indexShared`
+    /// and login order): the skill level term added. `.unfiled` stays `.unfiled`.
+    @inline(__always) func cellKey(_ key: AgentKey, level: UInt8) -> AgentKey {
+        key == .unfiled ? key : AgentKey(negatedScore: -(policy.scoring.skillLevel * Double(level) + -key.negatedScore), order: key.order)
     }
 
     /// Where a cell's idle heap of one capacity class sits in `idleHeaps`.
@@ -720,7 +705,7 @@ extension Router {
                         guard let top = profileHeaps[ph].heap.storage.first else { continue }
                         let skill = cells[Int(cell)].skillA
                         let lv = skill == 0 ? 0 : level(top.agent, skill)
-                        let key = Self.indexKey(skillWeight: policy.scoring.skillLevel, level: UInt8(lv), shared: -top.key.negatedScore, order: top.key.order)
+                        let key = cellKey(top.key, level: UInt8(lv))
                         pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
                     } else if root.key != .unfiled {
                         pushAgentFrontier(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
@@ -772,7 +757,7 @@ extension Router {
                     }
                     let skill = cells[Int(f.cell)].skillA
                     let lv = skill == 0 ? 0 : level(top.agent, skill)
-                    let key = Self.indexKey(skillWeight: w.skillLevel, level: UInt8(lv), shared: -top.key.negatedScore, order: top.key.order)
+                    let key = cellKey(top.key, level: UInt8(lv))
                     if key != entry.key {
                         // The best agent fell behind since the cell filed it (the cell's key is
                         // smaller): walk on to it under its real key, and re-key the cell later.
@@ -834,10 +819,9 @@ extension Router {
         let count = profileHeaps[ph].heap.count
         let l = 2 &* i &+ 1
         guard l < count else { return }
-        let w = policy.scoring.skillLevel
         for j in l..<Swift.min(l &+ 2, count) {
             let k = profileHeaps[ph].heap.storage[j].key
-            let key = Self.indexKey(skillWeight: w, level: UInt8(level), shared: -k.negatedScore, order: k.order)
+            let key = cellKey(k, level: UInt8(level))
             pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), cell: cell, level: Int8(level), cls: cls))
         }
     }

@@ -178,7 +178,7 @@ extension Router {
                 if profileHeldMax[ph] < held { problems.append("profile \(p) class \(h) holds a key in cell \(cell) past its greatest") }
                 let entries = idleHeaps[idleHeapIndex(cell: Int(cell), class: h)].entries
                 let pos = Int(idlePositions[Int(m)])
-                let key = held == .unfiled ? held : Self.indexKey(skillWeight: policy.scoring.skillLevel, level: profileFiledLevels[p][i], shared: -held.negatedScore, order: held.order)
+                let key = cellKey(held, level: profileFiledLevels[p][i])
                 if pos < 0 || pos >= entries.count || entries[pos].owner != Int32(p) || entries[pos].member != m || entries[pos].key != key {
                     problems.append("profile \(p) class \(h) misfiled in cell \(cell)")
                 }

@@ -16,8 +16,13 @@ extension Router {
         for (ai, a) in agents.enumerated() {
             let aid = agentIDs[ai]
             var units: Int32 = a.wrapUpUnits
-            if Int(a.activeCount) != agentActive[ai].count { problems.append("\(aid) counts \(a.activeCount) active but lists \(agentActive[ai].count)") }
-            for s in agentActive[ai] {
+            let listed = (0..<8).filter { agentActive[ai][$0] >= 0 }.count + agentActiveSpill[ai].count
+            if Int(a.activeCount) != listed { problems.append("\(aid) counts \(a.activeCount) active but lists \(listed)") }
+            let prefix = Swift.min(8, Int(a.activeCount))
+            if (0..<8).contains(where: { ($0 < prefix) != (agentActive[ai][$0] >= 0) }) {
+                problems.append("\(aid) has gaps in its inline active list \(agentActive[ai])")
+            }
+            for s in activeSlots(of: Int32(ai)) {
                 if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agentIDs[Int(other)]) and \(aid)") }
                 holder[s] = Int32(ai)
                 let c = contacts[Int(s)]

@@ -53,7 +53,8 @@ extension Router {
             slot = Int32(agents.count)
             agents.append(AgentRecord(order: nextAgentOrder))
             agentIDs.append(profile.id)
-            agentActive.append([])
+            agentActive.append(SIMD8(repeating: -1))
+            agentActiveSpill.append([])
             agentProfile.append(-1)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
             nextAgentOrder += 1
@@ -111,8 +112,8 @@ extension Router {
         agents[ai].epoch &+= 1
         refreshAgentIndex(slot)
         var i = 0
-        while i < agentActive[ai].count {
-            let c = agentActive[ai][i]
+        while i < Int(agents[ai].activeCount) {
+            let c = activeSlot(of: slot, at: i)
             if contacts[Int(c)].phase == .offered {
                 returnOffer(c, from: slot, expired: true, countMissed: false, now: now, events: &events)
             } else {
@@ -540,8 +541,7 @@ extension Router {
         contacts[si].version &+= 1
         let ai = Int(a)
         agents[ai].load += Int32(policy.capacityCost[channel])
-        agentActive[ai].append(slot)
-        agents[ai].activeCount += 1
+        addActive(slot, to: a)
         agents[ai].idleSince = now
         if refresh { refreshAgentIndex(a) }
         if explainsOffers || !offersAcceptedAtOnce {
@@ -684,12 +684,44 @@ extension Router {
     /// Drops a contact from its agent's active list and offer count (units are the caller's business).
     mutating func detach(_ slot: Int32, from a: Int32) {
         let ai = Int(a)
-        if let i = agentActive[ai].firstIndex(of: slot) {
-            agentActive[ai].swapAt(i, agentActive[ai].count - 1)
-            agentActive[ai].removeLast()
-            agents[ai].activeCount -= 1
-        }
+        removeActive(slot, from: a)
         if contacts[Int(slot)].phase == .offered { agents[ai].offeredCount -= 1 }
+    }
+
+    /// Adds a contact to the agent's active list. The first eight sit inline in `agentActive`, one
+    /// plain vector per agent, so an offer writes one word into an array that is always warm; a
+    /// list per agent cost a uniqueness check and a cold cache line on every offer. An agent
+    /// holding more spills into `agentActiveSpill`.
+    @inline(__always) mutating func addActive(_ slot: Int32, to a: Int32) {
+        let ai = Int(a)
+        let n = Int(agents[ai].activeCount)
+        if n < 8 { agentActive[ai][n] = slot } else { agentActiveSpill[ai].append(slot) }
+        agents[ai].activeCount += 1
+    }
+
+    /// Takes a contact off the agent's active list, moving the last one into its place (the order
+    /// a single list with swap-removal would have). Does nothing when it is not there.
+    @inline(__always) mutating func removeActive(_ slot: Int32, from a: Int32) {
+        let ai = Int(a)
+        let last = Int(agents[ai].activeCount) - 1
+        guard last >= 0 else { return }
+        let inline = agentActive[ai]
+        let inlineCount = Swift.min(last + 1, 8)
+        var i = 0
+        while i < inlineCount && inline[i] != slot { i += 1 }
+        if i < inlineCount {
+            if last < 8 {
+                agentActive[ai][i] = inline[last]
+                agentActive[ai][last] = -1
+            } else {
+                agentActive[ai][i] = agentActiveSpill[ai].removeLast()
+            }
+        } else {
+            guard let j = agentActiveSpill[ai].firstIndex(of: slot) else { return }
+            agentActiveSpill[ai].swapAt(j, agentActiveSpill[ai].count - 1)
+            agentActiveSpill[ai].removeLast()
+        }
+        agents[ai].activeCount -= 1
     }
 
     /// Forgets a contact: its slot is reused.

@@ -40,8 +40,12 @@ public struct Router: Sendable {
     var agents: [AgentRecord] = []
     // Per-agent storage kept apart from `agents` so hot reads copy nothing reference-counted.
     var agentIDs: [AgentID] = []
-    /// Contacts offered or assigned to each agent (slots).
-    var agentActive: [[Int32]] = []
+    /// Contacts offered or assigned to each agent (slots), the first eight of them (see
+    /// `addActive`); `AgentRecord.activeCount` says how many there are, unused lanes hold -1.
+    var agentActive: [SIMD8<Int32>] = []
+    /// An agent's active contacts past the first eight (rare: it takes a capacity of more than
+    /// eight of the cheapest channel).
+    var agentActiveSpill: [[Int32]] = []
     /// Each agent's profile (`profiles`).
     var agentProfile: [Int32] = []
 
@@ -226,6 +230,8 @@ public struct Router: Sendable {
         agentIndex.reserveCapacity(agentCount)
         agents.reserveCapacity(agentCount)
         agentIDs.reserveCapacity(agentCount)
+        agentActive.reserveCapacity(agentCount)
+        agentActiveSpill.reserveCapacity(agentCount)
     }
 
     // MARK: - Queries
@@ -315,9 +321,19 @@ public struct Router: Sendable {
         return s
     }
 
+    /// The agent's active contacts (slots), in list order.
+    func activeSlots(of a: Int32) -> [Int32] {
+        (0..<Int(agents[Int(a)].activeCount)).map { activeSlot(of: a, at: $0) }
+    }
+
+    /// The agent's `i`th active contact (slot).
+    @inline(__always) func activeSlot(of a: Int32, at i: Int) -> Int32 {
+        i < 8 ? agentActive[Int(a)][i] : agentActiveSpill[Int(a)][i - 8]
+    }
+
     /// The contacts offered or assigned to an agent.
     public func contacts(of agent: AgentID) -> [ContactID] {
         guard let slot = agentIndex[agent] else { return [] }
-        return agentActive[Int(slot)].map { contacts[Int($0)].id }
+        return activeSlots(of: slot).map { contacts[Int($0)].id }
     }
 }

@@ -361,6 +361,37 @@ import Testing
         try h.router.setStatus("a", to: .available, at: h.now, events: &h.events)
         #expect(h.offeredTo(c) == "a")
     }
+
+    /// An agent may hold more contacts than the eight its record keeps inline: every one is
+    /// listed, and finishing them in any order (from the inline part, from past it, the last one)
+    /// or logging out with offers open past it keeps the list whole.
+    @Test func agentHoldingMoreThanEightContactsListsThemAll() throws {
+        var h = try Harness { $0.capacityCost = PerChannel(voice: 100, chat: 5, email: 5, social: 5) }
+        try h.login("a", capacity: 60)
+        var accepted: [ContactID] = []
+        for _ in 0..<10 {
+            let chat = try h.push(.chat)
+            try h.accept(chat, "a")
+            accepted.append(chat)
+        }
+        var offered: [ContactID] = []
+        for _ in 0..<2 { offered.append(try h.push(.chat)) }
+        #expect(h.router.contacts(of: "a") == accepted + offered)
+        for c in [accepted[2], accepted[9], accepted[0], accepted[8]] {
+            try h.complete(c, "a")
+            accepted.removeAll { $0 == c }
+            #expect(Set(h.router.contacts(of: "a")) == Set(accepted + offered))
+            #expect(h.router.invariantViolations(at: h.now).isEmpty)
+        }
+        for _ in 0..<4 { offered.append(try h.push(.chat)) }
+        #expect(Set(h.router.contacts(of: "a")) == Set(accepted + offered))
+        #expect(h.router.agent("a")?.load == 60)
+        h.events.removeAll()
+        try h.router.logout("a", at: h.now, events: &h.events)
+        #expect(Set(h.router.contacts(of: "a")) == Set(accepted))
+        #expect(offered.allSatisfy { h.isWaiting($0) })
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+    }
 }
 
 @Suite struct TransferTests {

@@ -4,9 +4,7 @@ import Testing
 
 @Suite struct EventQueueTests {
     /// Events come out earliest first, and those at the same microsecond in the order they were
-    /// scheduled, however pushes and pops interleave (many equal times, so ties are common), and
-    /// whether they wait in the heap or in a first-in first-out lane (including a lane event that
-    /// is earlier than its lane's last, which must still come out in its place).
+    /// scheduled, however pushes and pops interleave (many equal times, so ties are common).
     @Test func popsByTimeThenSchedulingOrder() {
         for seed in UInt64(1)...6 {
             var rng = SplitMix64(seed: seed)
@@ -17,16 +15,8 @@ import Testing
             var wrong = 0
             for _ in 0..<2_000 {
                 if rng.next() % 3 != 0 || pending.isEmpty {
-                    let lane = Int(rng.next() % 4)
-                    let t: Int64
-                    if lane < 2 {
-                        // A fixed delay per lane, and now and then one a little shorter.
-                        t = now + Int64(10 + 20 * lane) - (rng.next() % 40 == 0 ? 5 : 0)
-                        queue.pushInOrder(lane: lane, time: t, kind: .wrapUpEnd, a: order)
-                    } else {
-                        t = now + Int64(rng.next() % 50)
-                        queue.push(time: t, kind: .completion, a: order)
-                    }
+                    let t = now + Int64(rng.next() % 50)
+                    queue.push(time: t, kind: .completion, a: order)
                     pending.append((t, order))
                     order += 1
                 } else {
@@ -45,6 +35,29 @@ import Testing
             }
             #expect(wrong == 0, "seed \(seed)")
             #expect(pending.isEmpty)
+        }
+    }
+
+    /// Dropping events from the heap (stale patience timers) leaves the rest to come out in the
+    /// same order: earliest first, ties in scheduling order.
+    @Test func removingEventsKeepsTheOrderOfTheRest() {
+        for seed in UInt64(1)...6 {
+            var rng = SplitMix64(seed: seed)
+            var queue = EventQueue(reserve: 4)
+            var pending: [(time: Int64, order: Int32)] = []
+            for order in Int32(0)..<3_000 {
+                let t = Int64(rng.next() % 500)
+                queue.push(time: t, kind: order % 3 == 0 ? .patience : .completion, a: order)
+                pending.append((t, order))
+            }
+            // Drop the patience events with odd numbers.
+            queue.removeAll { $0.kind == .patience && $0.a % 2 == 1 }
+            pending.removeAll { $0.order % 3 == 0 && $0.order % 2 == 1 }
+            pending.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
+            var popped: [(time: Int64, order: Int32)] = []
+            while let e = queue.pop() { popped.append((e.time, e.a)) }
+            #expect(popped.count == pending.count, "seed \(seed)")
+            #expect(zip(popped, pending).allSatisfy { $0.time == $1.time && $0.order == $1.order }, "seed \(seed)")
         }
     }
 }
@@ -67,33 +80,5 @@ import Testing
         #expect(wrong == 0)
         #expect(run.agentIndex.find(AgentID("a-0"), agents: run.agents) == nil)
         #expect(run.agentIndex.find(AgentID("nobody"), agents: run.agents) == nil)
-    }
-
-    /// Dropping events from the heap (stale patience timers) leaves the rest to come out in the
-    /// same order: earliest first, ties in scheduling order, lanes included.
-    @Test func removingEventsKeepsTheOrderOfTheRest() {
-        for seed in UInt64(1)...6 {
-            var rng = SplitMix64(seed: seed)
-            var queue = EventQueue(reserve: 4)
-            var pending: [(time: Int64, order: Int32)] = []
-            for order in Int32(0)..<3_000 {
-                let t = Int64(rng.next() % 500)
-                if order % 5 == 0 {
-                    queue.pushInOrder(lane: 0, time: Int64(order), kind: .wrapUpEnd, a: order)
-                    pending.append((Int64(order), order))
-                } else {
-                    queue.push(time: t, kind: order % 3 == 0 ? .patience : .completion, a: order)
-                    pending.append((t, order))
-                }
-            }
-            // Drop the patience events with odd numbers (lanes are left alone).
-            queue.removeAll { $0.kind == .patience && $0.a % 2 == 1 }
-            pending.removeAll { $0.order % 5 != 0 && $0.order % 3 == 0 && $0.order % 2 == 1 }
-            pending.sort { $0.time != $1.time ? $0.time < $1.time : $0.order < $1.order }
-            var popped: [(time: Int64, order: Int32)] = []
-            while let e = queue.pop() { popped.append((e.time, e.a)) }
-            #expect(popped.count == pending.count, "seed \(seed)")
-            #expect(zip(popped, pending).allSatisfy { $0.time == $1.time && $0.order == $1.order }, "seed \(seed)")
-        }
     }
 }

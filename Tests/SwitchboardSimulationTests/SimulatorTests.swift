@@ -275,4 +275,28 @@ import Testing
         let states = run.engine.stats(at: Instant(microseconds: 0)).routing.agentsByState
         #expect((states[.offline] ?? 0) == run.agents.count - 2)
     }
+
+    /// In a centre that never runs out of work every logged-in unit is busy, handling or wrapping
+    /// up, so busy and logged-in unit-seconds are equal in every interval: also while agents
+    /// rostered off finish their contact and its wrap-up. A leaver logged out before its wrap-up
+    /// ended would push occupancy over 1; one kept on after it, or a wrap-up left out of the
+    /// figures, below.
+    @Test func wrapUpCountsAsBusyUntilALeaverLogsOut() throws {
+        let s = try Scenario.load(yaml: """
+            seed: 5
+            interval: 20m
+            duration: 2h
+            warm_up: 20m
+            channels:
+              voice: {arrivals: {per_hour: 300}, handle_time: {distribution: lognormal, mean: 300, sd: 120}}
+            agents: [{group: a, staffing: [8, 5, 7, 3, 3, 6]}]
+            """)
+        var policy = Policy()
+        policy.routing.wrapUp = PerChannel(voice: .seconds(137), chat: .zero, email: .zero, social: .zero)
+        let r = try Simulator(scenario: s, policy: policy).runReplication(0)
+        for i in 0..<6 {
+            #expect(r.capacityUnitSeconds[i] > 0)
+            #expect(abs(r.busyUnitSeconds[i] - r.capacityUnitSeconds[i]) < 1e-6 * r.capacityUnitSeconds[i], "interval \(i)")
+        }
+    }
 }

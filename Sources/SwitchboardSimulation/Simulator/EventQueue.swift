@@ -10,8 +10,8 @@ struct SimEvent {
         case patience
         /// The agent handling contact slot `a` finishes it.
         case completion
-        /// Wrap-up by agent `a` ends, freeing `b` capacity units (occupancy bookkeeping).
-        case wrapUpEnd
+        /// Agent `a`, rostered off, was still wrapping up: it logs out if it is done by now.
+        case leave
         /// Interval boundary `a`: staffing changes and the previous interval's figures close.
         case boundary
         /// The engine asked to be woken (offer timeout, wrap-up end, relaxation step).
@@ -37,37 +37,16 @@ struct SimEvent {
 /// the depth of a binary heap and sit side by side in memory (96 bytes), so a pop on a heap of tens
 /// of thousands of pending patience and completion events touches half as many cache lines.
 /// (time, seq) is a total order, so the pop order is the same as any other heap's.
-///
-/// Events that come a fixed delay after they are scheduled (wrap-up ends: one per completed
-/// contact, a constant per channel) are due in the order they are scheduled, so they wait in
-/// first-in first-out lanes beside the heap: O(1) each way, and a heap that holds only the events
-/// with random delays. `pop` takes the earliest of the heap's top and the lanes' heads.
 struct EventQueue {
     private(set) var storage: [SimEvent] = []
     private var nextSeq: UInt32 = 0
-    private var lanes: [Lane] = []
-
-    /// Events in (time, seq) order; `items[head...]` are pending.
-    struct Lane {
-        var items: [SimEvent] = []
-        var head = 0
-        var first: SimEvent? { head < items.count ? items[head] : nil }
-    }
 
     init(reserve: Int = 1024) { storage.reserveCapacity(reserve) }
 
-    var isEmpty: Bool { top == nil }
-    var count: Int { storage.count + lanes.reduce(0) { $0 + $1.items.count - $1.head } }
-    var peekTime: Int64? { top?.time }
+    var count: Int { storage.count }
 
     /// The next event `pop` returns.
-    var top: SimEvent? {
-        var best = storage.first
-        for lane in lanes {
-            if let e = lane.first, best.map({ e < $0 }) ?? true { best = e }
-        }
-        return best
-    }
+    var top: SimEvent? { storage.first }
 
     mutating func push(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) {
         storage.append(stamp(time: time, kind: kind, a: a, b: b))
@@ -81,46 +60,15 @@ struct EventQueue {
         return SimEvent(time: time, seq: nextSeq, kind: kind, a: a, b: b)
     }
 
-    /// Schedules an event due no earlier than every event already in `lane` (a fixed delay after
-    /// now, say); one that is not goes to the heap, so the order is right either way.
-    mutating func pushInOrder(lane: Int, time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) {
-        while lanes.count <= lane { lanes.append(Lane()) }
-        let e = stamp(time: time, kind: kind, a: a, b: b)
-        if let last = lanes[lane].items.last, lanes[lane].head < lanes[lane].items.count, e.time < last.time {
-            storage.append(e)
-            siftUp(storage.count - 1)
-        } else {
-            lanes[lane].items.append(e)
-        }
-    }
-
     mutating func pop() -> SimEvent? {
-        var fromLane = -1
-        var best = storage.first
-        for l in lanes.indices {
-            if let e = lanes[l].first, best.map({ e < $0 }) ?? true {
-                best = e
-                fromLane = l
-            }
+        guard let first = storage.first else { return nil }
+        let last = storage.removeLast()
+        if !storage.isEmpty {
+            storage[0] = last
+            siftDown(0)
         }
-        if fromLane >= 0 {
-            lanes[fromLane].head += 1
-            let head = lanes[fromLane].head
-            if head == lanes[fromLane].items.count {
-                lanes[fromLane].items.removeAll(keepingCapacity: true)
-                lanes[fromLane].head = 0
-            } else if head >= 1024 && head * 2 >= lanes[fromLane].items.count {
-                // A lane that never drains: drop the taken half (amortised O(1) per event).
-                lanes[fromLane].items.removeFirst(head)
-                lanes[fromLane].head = 0
-            }
-            return best
-        }
-        return popHeap()
+        return first
     }
-
-    /// Events waiting in the heap (not in the lanes).
-    var heapCount: Int { storage.count }
 
     /// Drops the heap's events that `dead` names (patience timers of contacts answered since, say)
     /// and restores the heap in O(n). What is left pops in the same order as before: (time, seq) is
@@ -133,16 +81,6 @@ struct EventQueue {
             siftDown(i)
             i -= 1
         }
-    }
-
-    private mutating func popHeap() -> SimEvent? {
-        guard let first = storage.first else { return nil }
-        let last = storage.removeLast()
-        if !storage.isEmpty {
-            storage[0] = last
-            siftDown(0)
-        }
-        return first
     }
 
     private mutating func siftUp(_ index: Int) {

@@ -84,11 +84,11 @@ struct Replication {
         let profile: AgentProfile
         let group: Int32
         var loggedIn = false
-        /// Rostered off while busy: away, logs out when its last contact ends.
+        /// Rostered off while busy: away, logs out when its last contact and wrap-up end.
         var leaving = false
         var active: Int32 = 0
-        /// Wrap-ups still running; a leaving agent logs out after the last one.
-        var wrappingUp: Int32 = 0
+        /// When the agent's last wrap-up ends (microseconds); in wrap-up while it is ahead.
+        var wrapUpEndsAt: Int64 = 0
     }
 
     struct CustomerRecord {
@@ -322,11 +322,10 @@ struct Replication {
                 }
             case .completion:
                 try complete(slot: Int(e.a), at: e.time)
-            case .wrapUpEnd:
-                busyUnits -= Int(e.b)
+            case .leave:
                 let a = Int(e.a)
-                agents[a].wrappingUp -= 1
-                if agents[a].leaving && agents[a].active == 0 && agents[a].wrappingUp == 0 {
+                // It may have come back to work since (a later interval needed it) and left again.
+                if agents[a].loggedIn && agents[a].leaving && agents[a].active == 0 && agents[a].wrapUpEndsAt <= e.time {
                     try logout(a, at: e.time)
                 }
             case .boundary:
@@ -345,7 +344,7 @@ struct Replication {
             }
             try processEngineEvents(at: e.time)
             scheduleEngineTimer(now: e.time)
-            if stalePatience >= 1024 && stalePatience * 2 >= queue.heapCount { dropStalePatience() }
+            if stalePatience >= 1024 && stalePatience * 2 >= queue.count { dropStalePatience() }
             if e.time >= horizonEnd && inSystem == 0 { break }
         }
         closeAccrual()
@@ -530,18 +529,40 @@ struct Replication {
         inSystem -= 1
         try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
                             at: Instant(microseconds: t), events: &events)
+        busyUnits -= plan.cost
         if plan.wrapUpMicros > 0 {
-            // A constant delay per channel: due in the order scheduled, so a FIFO lane, not the heap.
-            queue.pushInOrder(lane: Int(rec.channel), time: t + plan.wrapUpMicros, kind: .wrapUpEnd, a: Int32(agent), b: Int32(plan.cost))
-            agents[agent].wrappingUp += 1
-        } else {
-            busyUnits -= plan.cost
+            // The units stay taken through the wrap-up, a known span: its unit-seconds go to the
+            // figures now, and nothing needs to happen when it ends (the engine frees the units on
+            // its own timer) unless the agent is leaving.
+            let end = t + plan.wrapUpMicros
+            accrueBusy(units: plan.cost, from: t, to: end)
+            agents[agent].wrapUpEndsAt = max(agents[agent].wrapUpEndsAt, end)
         }
         agents[agent].active -= 1
-        if agents[agent].leaving && agents[agent].active == 0 && agents[agent].wrappingUp == 0 {
-            try logout(agent, at: t)
-        }
+        if agents[agent].leaving && agents[agent].active == 0 { try leaveAfterWrapUp(agent, at: t) }
         maybeRepeat(slot: slot, answered: true, at: t)
+    }
+
+    /// A leaving agent with nothing left to handle logs out now, or when its wrap-up ends.
+    mutating func leaveAfterWrapUp(_ a: Int, at t: Int64) throws(SwitchboardError) {
+        if agents[a].wrapUpEndsAt <= t {
+            try logout(a, at: t)
+        } else {
+            queue.push(time: agents[a].wrapUpEndsAt, kind: .leave, a: Int32(a))
+        }
+    }
+
+    /// Adds `units` taken from `start` to `end` to the unit-seconds of the intervals that span
+    /// covers, within the horizon: what `accrue` would add event by event while they are taken.
+    mutating func accrueBusy(units: Int, from start: Int64, to end: Int64) {
+        var from = max(start, warmUpMicros)
+        let to = min(end, horizonEnd)
+        while from < to {
+            let i = Int((from - warmUpMicros) / intervalMicros)
+            let stop = min(to, warmUpMicros + Int64(i + 1) * intervalMicros)
+            busyUnitSeconds[i] += Double(units) * Double(stop - from) / 1_000_000
+            from = stop
+        }
     }
 
     mutating func logout(_ a: Int, at t: Int64) throws(SwitchboardError) {
@@ -586,7 +607,7 @@ struct Replication {
                 // Idle first (newest first), then busy ones go away.
                 for a in groupAgents[g].reversed() where on > target {
                     let ai = Int(a)
-                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 && agents[ai].wrappingUp == 0 {
+                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 && agents[ai].wrapUpEndsAt <= t {
                         try logout(ai, at: t)
                         on -= 1
                     }
@@ -596,6 +617,7 @@ struct Replication {
                     if agents[ai].loggedIn && !agents[ai].leaving {
                         agents[ai].leaving = true
                         try engine.setStatus(agents[ai].id, to: .away, at: now, events: &events)
+                        if agents[ai].active == 0 { try leaveAfterWrapUp(ai, at: t) }
                         on -= 1
                     }
                 }

@@ -9,8 +9,8 @@ import SwitchboardThreading
 /// the customers (arrivals, patience, coming back) and the agents (log in and out with the roster,
 /// accept every offer at once, handle for a drawn time, complete).
 ///
-/// One replication is a plain discrete-event loop over a binary heap of `SimEvent`s. The engine's
-/// own timers join the heap through `nextDeadline` / `advance(to:)`.
+/// One replication is a plain discrete-event loop over a heap of `SimEvent`s. The engine's own
+/// timers join the loop through `nextDeadline` / `advance(to:)`.
 public struct Simulator: Sendable {
     public let scenario: Scenario
     public let policy: Policy
@@ -142,10 +142,13 @@ struct Replication {
     var queue = EventQueue(reserve: 4096)
     /// Patience timers in `queue` whose contact was answered since (see `dropStalePatience`).
     var stalePatience = 0
-    /// Each channel's next Poisson arrival, stamped by `queue` but kept out of the heap: one is
-    /// taken and the next drawn for every contact, and a compare against a handful of channels is
-    /// cheaper than a heap push and pop.
-    var arrivalsAhead: [SimEvent?] = []
+    /// Events stamped by `queue` but kept out of the heap, because only one of each kind is ever
+    /// pending and a compare against a handful is cheaper than a heap push and pop: each channel's
+    /// next Poisson arrival (one is taken and the next drawn for every contact), and at
+    /// `engineTimerSlot` the engine's next deadline (one per wrap-up end), which an earlier
+    /// deadline simply replaces.
+    var ahead: [SimEvent?] = []
+    var engineTimerSlot: Int { plans.count }
     var events: [EngineEvent] = []
     /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
     /// (building and destroying a whole `NewContact` each time costs a dozen reference counts).
@@ -172,7 +175,6 @@ struct Replication {
     var capacityUnits = 0
     var waiting: [Int]
     var inSystem = 0
-    var timerAt: Int64?
     var eventCount = 0
 
     /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`
@@ -291,9 +293,9 @@ struct Replication {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
         queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
-        arrivalsAhead = Array(repeating: nil, count: plans.count)
+        ahead = Array(repeating: nil, count: plans.count + 1)
         for c in plans.indices {
-            if let t = nextArrival(channel: c, from: 0) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
+            if let t = nextArrival(channel: c, from: 0) { ahead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
         }
         try processEngineEvents(at: 0)
         scheduleEngineTimer(now: 0)
@@ -308,7 +310,7 @@ struct Replication {
             case .arrival:
                 let c = Int(e.a)
                 try arrive(channel: c, customer: -1, at: e.time)
-                if let t = nextArrival(channel: c, from: e.time) { arrivalsAhead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
+                if let t = nextArrival(channel: c, from: e.time) { ahead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
             case .repeatArrival:
                 try arrive(channel: Int(e.b), customer: e.a, at: e.time)
             case .patience:
@@ -339,7 +341,6 @@ struct Replication {
                     currentInterval = -1
                 }
             case .engineTimer:
-                if timerAt == e.time { timerAt = nil }
                 engine.advance(to: now, events: &events)
             }
             try processEngineEvents(at: e.time)
@@ -358,21 +359,21 @@ struct Replication {
                                  events: eventCount)
     }
 
-    /// The earliest of the heap's top and the channels' next arrivals, in (time, seq) order.
+    /// The earliest of the heap's top and the events `ahead`, in (time, seq) order.
     @inline(__always)
     mutating func nextEvent() -> SimEvent? {
         var best = -1
         var earliest: SimEvent?
-        for c in arrivalsAhead.indices {
-            guard let a = arrivalsAhead[c] else { continue }
+        for c in ahead.indices {
+            guard let a = ahead[c] else { continue }
             if let e = earliest, !(a < e) { continue }
             earliest = a
             best = c
         }
-        guard let arrival = earliest else { return queue.pop() }
-        if let top = queue.top, top < arrival { return queue.pop() }
-        arrivalsAhead[best] = nil
-        return arrival
+        guard let first = earliest else { return queue.pop() }
+        if let top = queue.top, top < first { return queue.pop() }
+        ahead[best] = nil
+        return first
     }
 
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
@@ -409,9 +410,8 @@ struct Replication {
     mutating func scheduleEngineTimer(now: Int64) {
         guard let due = engine.nextDeadline?.microseconds else { return }
         let at = max(due, now)
-        if let scheduled = timerAt, scheduled <= at { return }
-        timerAt = at
-        queue.push(time: at, kind: .engineTimer)
+        if let scheduled = ahead[engineTimerSlot], scheduled.time <= at { return }
+        ahead[engineTimerSlot] = queue.stamp(time: at, kind: .engineTimer)
     }
 
     // MARK: Customers

@@ -44,6 +44,7 @@ extension Router {
         idleHeaps.append(contentsOf: repeatElement(IndexedHeap(), count: classCosts.count))
         cellIndex[k] = c
         cellNonEmpty.append(0)
+        cellLoneReserved.append(0)
         cellUsed.append(false)
         cellSearched.append(false)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
@@ -179,8 +180,24 @@ extension Router {
     /// Mirrors whether a bucket's first contact is reserved by an agent into the dense array the
     /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact).
     @inline(__always) mutating func noteTopReservation(_ b: Int32) {
-        let reserved = reservationCount > 0 && (bucketHeaps[Int(b)].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false)
-        if bucketTopReserved[Int(b)] != reserved { bucketTopReserved[Int(b)] = reserved }
+        let bi = Int(b)
+        let reserved = reservationCount > 0 && (bucketHeaps[bi].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false)
+        guard bucketTopReserved[bi] != reserved else { return }
+        bucketTopReserved[bi] = reserved
+        guard buckets[bi].registered else { return }
+        let q = Int(buckets[bi].queue)
+        for c in bucketCells[bi] { noteLoneReservation(cell: Int(c), queue: q) }
+    }
+
+    /// Mirrors into `cellLoneReserved` whether queue heap `q` of cell `c` holds one bucket only,
+    /// with its first contact reserved.
+    @inline(__always) mutating func noteLoneReservation(cell c: Int, queue q: Int) {
+        let bit = UInt64(1) << UInt64(q)
+        if cells[c].queues[q].count == 1 && bucketTopReserved[Int(cells[c].queues[q].entries[0].owner)] {
+            cellLoneReserved[c] |= bit
+        } else {
+            cellLoneReserved[c] &= ~bit
+        }
     }
 
     /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
@@ -195,6 +212,7 @@ extension Router {
             queueTops[base &+ q] = OrderKey(key: .max, id: .max)
             cellNonEmpty[c] &= ~bit
         }
+        noteLoneReservation(cell: c, queue: q)
         let channel = q / 10
         let firstLevel = q % 10
         var running = firstLevel == 0 ? OrderKey(key: .max, id: .max) : levelPrefixTops[base &+ (firstLevel - 1) &* 4 &+ channel]
@@ -955,10 +973,7 @@ extension Router {
                     // Too big for the agent, one line, and its first contact held for another
                     // agent: the walk would take it out and skip it. (A line another agent holds
                     // a reservation in is never the head; see `bucketTopReserved`.)
-                    if single && channelCosts[channel] > spare && cells[cell].queues[q].count == 1
-                        && bucketTopReserved[Int(cells[cell].queues[q].entries[0].owner)] {
-                        continue
-                    }
+                    if single && channelCosts[channel] > spare && (cellLoneReserved[cell] >> UInt64(q)) & 1 != 0 { continue }
                     pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(q), index: single ? 0 : -1))
                 }
             }

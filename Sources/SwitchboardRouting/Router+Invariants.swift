@@ -94,6 +94,9 @@ extension Router {
                 let top = cells[c].queues[q].entries.first?.key ?? OrderKey(key: .max, id: .max)
                 if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
                 if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cells[c].queues[q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
+                let entries = cells[c].queues[q].entries
+                let loneReserved = entries.count == 1 && bucketTopReserved[Int(entries[0].owner)]
+                if (cellLoneReserved[c] >> UInt64(q)) & 1 != (loneReserved ? 1 : 0) { problems.append("cell \(c) queue \(q) has a wrong lone-reservation bit") }
             }
             for channel in 0..<4 {
                 var running = OrderKey(key: .max, id: .max)

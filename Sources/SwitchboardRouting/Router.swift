@@ -138,6 +138,11 @@ public struct Router: Sendable {
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []
     var queueTops: [OrderKey] = []
+    /// Per cell, the queue heaps that hold one bucket whose first contact an agent has reserved
+    /// (see `noteLoneReservation`): a line the freed-capacity walk of an agent it is too big for
+    /// would only take out and skip. A bit beside `cellNonEmpty`, where the walk read the cell's
+    /// queue, its heap and the bucket's flag (two dependent misses on most searches).
+    var cellLoneReserved: [UInt64] = []
     /// Per cell, level and channel (cell × 40 + (level − 1) × 4 + channel): the least first key over
     /// that channel's queue heaps at levels 1 through `level`. An agent with level L reads one entry
     /// per channel instead of L, and the four channels sit side by side: freed capacity touches

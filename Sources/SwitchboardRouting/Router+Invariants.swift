@@ -16,11 +16,12 @@ extension Router {
         for (ai, a) in agents.enumerated() {
             let aid = agentIDs[ai]
             var units: Int32 = a.wrapUpUnits
-            let listed = (0..<8).filter { agentActive[ai][$0] >= 0 }.count + agentActiveSpill[ai].count
+            let inline = agentActive[(ai * Self.activeInline)..<((ai + 1) * Self.activeInline)]
+            let listed = inline.filter { $0 >= 0 }.count + agentActiveSpill[ai].count
             if Int(a.activeCount) != listed { problems.append("\(aid) counts \(a.activeCount) active but lists \(listed)") }
-            let prefix = Swift.min(8, Int(a.activeCount))
-            if (0..<8).contains(where: { ($0 < prefix) != (agentActive[ai][$0] >= 0) }) {
-                problems.append("\(aid) has gaps in its inline active list \(agentActive[ai])")
+            let prefix = Swift.min(Self.activeInline, Int(a.activeCount))
+            if inline.indices.contains(where: { ($0 - inline.startIndex < prefix) != (inline[$0] >= 0) }) {
+                problems.append("\(aid) has gaps in its inline active list \(Array(inline))")
             }
             for s in activeSlots(of: Int32(ai)) {
                 if let other = holder[s] { problems.append("\(contacts[Int(s)].id) held by \(agentIDs[Int(other)]) and \(aid)") }

@@ -53,7 +53,7 @@ extension Router {
             slot = Int32(agents.count)
             agents.append(AgentRecord(order: nextAgentOrder))
             agentIDs.append(profile.id)
-            agentActive.append(SIMD8(repeating: -1))
+            agentActive.append(contentsOf: repeatElement(-1, count: Self.activeInline))
             agentActiveSpill.append([])
             agentProfile.append(-1)
             levelTable.append(contentsOf: repeatElement(0, count: levelStride))
@@ -688,14 +688,19 @@ extension Router {
         if contacts[Int(slot)].phase == .offered { agents[ai].offeredCount -= 1 }
     }
 
-    /// Adds a contact to the agent's active list. The first eight sit inline in `agentActive`, one
-    /// plain vector per agent, so an offer writes one word into an array that is always warm; a
-    /// list per agent cost a uniqueness check and a cold cache line on every offer. An agent
-    /// holding more spills into `agentActiveSpill`.
+    /// Adds a contact to the agent's active list. The first eight sit in eight places per agent of
+    /// one flat array, so an offer writes one word into an array that is always warm; a list per
+    /// agent cost a uniqueness check and a cold cache line on every offer. (Not a `SIMD8` per
+    /// agent: writing one lane of a vector went through the stack and stalled the reload.) An
+    /// agent holding more spills into `agentActiveSpill`.
     @inline(__always) mutating func addActive(_ slot: Int32, to a: Int32) {
         let ai = Int(a)
         let n = Int(agents[ai].activeCount)
-        if n < 8 { agentActive[ai][n] = slot } else { agentActiveSpill[ai].append(slot) }
+        if n < Self.activeInline {
+            agentActive[ai &* Self.activeInline &+ n] = slot
+        } else {
+            agentActiveSpill[ai].append(slot)
+        }
         agents[ai].activeCount += 1
     }
 
@@ -705,16 +710,16 @@ extension Router {
         let ai = Int(a)
         let last = Int(agents[ai].activeCount) - 1
         guard last >= 0 else { return }
-        let inline = agentActive[ai]
-        let inlineCount = Swift.min(last + 1, 8)
+        let base = ai &* Self.activeInline
+        let inlineCount = Swift.min(last + 1, Self.activeInline)
         var i = 0
-        while i < inlineCount && inline[i] != slot { i += 1 }
+        while i < inlineCount && agentActive[base &+ i] != slot { i += 1 }
         if i < inlineCount {
-            if last < 8 {
-                agentActive[ai][i] = inline[last]
-                agentActive[ai][last] = -1
+            if last < Self.activeInline {
+                agentActive[base &+ i] = agentActive[base &+ last]
+                agentActive[base &+ last] = -1
             } else {
-                agentActive[ai][i] = agentActiveSpill[ai].removeLast()
+                agentActive[base &+ i] = agentActiveSpill[ai].removeLast()
             }
         } else {
             guard let j = agentActiveSpill[ai].firstIndex(of: slot) else { return }

@@ -40,9 +40,11 @@ public struct Router: Sendable {
     var agents: [AgentRecord] = []
     // Per-agent storage kept apart from `agents` so hot reads copy nothing reference-counted.
     var agentIDs: [AgentID] = []
-    /// Contacts offered or assigned to each agent (slots), the first eight of them (see
-    /// `addActive`); `AgentRecord.activeCount` says how many there are, unused lanes hold -1.
-    var agentActive: [SIMD8<Int32>] = []
+    /// Contacts offered or assigned to each agent (slots), the first eight of them, at
+    /// `agent × activeInline` (see `addActive`); `AgentRecord.activeCount` says how many there are,
+    /// unused places hold -1.
+    var agentActive: [Int32] = []
+    static let activeInline = 8
     /// An agent's active contacts past the first eight (rare: it takes a capacity of more than
     /// eight of the cheapest channel).
     var agentActiveSpill: [[Int32]] = []
@@ -235,7 +237,7 @@ public struct Router: Sendable {
         agentIndex.reserveCapacity(agentCount)
         agents.reserveCapacity(agentCount)
         agentIDs.reserveCapacity(agentCount)
-        agentActive.reserveCapacity(agentCount)
+        agentActive.reserveCapacity(agentCount * Self.activeInline)
         agentActiveSpill.reserveCapacity(agentCount)
     }
 
@@ -333,7 +335,7 @@ public struct Router: Sendable {
 
     /// The agent's `i`th active contact (slot).
     @inline(__always) func activeSlot(of a: Int32, at i: Int) -> Int32 {
-        i < 8 ? agentActive[Int(a)][i] : agentActiveSpill[Int(a)][i - 8]
+        i < Self.activeInline ? agentActive[Int(a) &* Self.activeInline &+ i] : agentActiveSpill[Int(a)][i - Self.activeInline]
     }
 
     /// The contacts offered or assigned to an agent.

@@ -13,8 +13,15 @@ import Darwin
 /// Two processes appending to one log would interleave sequence numbers from two engines; the
 /// lock (`flock` on `switchboard.lock`) turns that mistake into a clear error at start-up. The
 /// kernel releases it when the process dies, even by SIGKILL, so a crash never leaves it stale.
+///
+/// A lock that is let go within `waitMilliseconds` is taken: a process that is still exiting, or a
+/// child that another thread of this process was starting at the moment it closed the lock file
+/// (the child holds a copy of every descriptor until its `exec` closes them), keeps the lock a
+/// moment after its owner is done with it.
 final class DataDirectoryLock {
     static let lockFileName = "switchboard.lock"
+    /// How long opening waits for a held lock before refusing the data dir.
+    static let waitMilliseconds = 500
 
     let directory: String
     private var descriptor: Int32
@@ -59,9 +66,16 @@ final class DataDirectoryLock {
                 field: "data_dir", cause: cause)
         }
         var result: Int32
-        repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        var code: Int32 = 0
+        var waited = 0
+        while true {
+            repeat { result = flock(fd, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+            code = errno
+            guard result != 0, code == EWOULDBLOCK, waited < Self.waitMilliseconds else { break }
+            usleep(10_000)
+            waited += 10
+        }
         guard result == 0 else {
-            let code = errno
             close(fd)
             if code == EWOULDBLOCK {
                 throw SwitchboardError(

@@ -300,6 +300,26 @@ import Testing
         again.close()
     }
 
+    /// A lock let go within the wait is taken, not refused: what a process still exiting leaves,
+    /// or a child that another thread started at the moment the lock file was closed (it holds a
+    /// copy of the descriptor until its exec). CI once refused a reopen in that moment.
+    @Test func aLockLetGoWithinTheWaitIsTaken() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.delete() }
+        let fd = open(directory.path + "/" + DataDirectoryLock.lockFileName, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        try #require(fd >= 0)
+        try #require(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let released = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            usleep(UInt32(DataDirectoryLock.waitMilliseconds / 4 * 1000))
+            close(fd)
+            released.signal()
+        }
+        let log = try CommandLog(configuration: StoreConfiguration(dataDirectory: directory.path))
+        log.close()
+        released.wait()
+    }
+
     /// A data dir that cannot be written is refused at open with an actionable unavailable error.
     @Test(.enabled(if: geteuid() != 0 || canMakeFilesImmutable, "root needs chattr to make a directory unwritable"))
     func anUnwritableDataDirIsRefusedAtOpen() throws {

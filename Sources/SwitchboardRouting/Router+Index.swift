@@ -142,7 +142,8 @@ extension Router {
     /// Files a bucket in its cells under its first contact's key, or takes it out when empty.
     mutating func refreshBucketIndex(_ b: Int32) {
         let bi = Int(b)
-        noteTopReservation(b)
+        // Every cell this touches is noted below (`noteQueueTop`), lone-reservation bit included.
+        noteTopReservation(b, inCells: false)
         let n = bucketCells[bi].count
         let q = Int(buckets[bi].queue)
         guard let top = bucketHeaps[bi].min else {
@@ -178,13 +179,14 @@ extension Router {
     }
 
     /// Mirrors whether a bucket's first contact is reserved by an agent into the dense array the
-    /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact).
-    @inline(__always) mutating func noteTopReservation(_ b: Int32) {
+    /// head-of-line search reads (one byte, instead of the bucket, its heap and the contact), and
+    /// `inCells`, into the lone-reservation bits of the bucket's cells.
+    @inline(__always) mutating func noteTopReservation(_ b: Int32, inCells: Bool = true) {
         let bi = Int(b)
         let reserved = reservationCount > 0 && (bucketHeaps[bi].storage.first.map { contacts[Int($0.slot)].reservedBy >= 0 } ?? false)
         guard bucketTopReserved[bi] != reserved else { return }
         bucketTopReserved[bi] = reserved
-        guard buckets[bi].registered else { return }
+        guard inCells && buckets[bi].registered else { return }
         let q = Int(buckets[bi].queue)
         for c in bucketCells[bi] { noteLoneReservation(cell: Int(c), queue: q) }
     }

@@ -47,7 +47,7 @@ struct SimulateCommand: ParsableCommand {
         if json || csv {
             FileHandle.standardError.write(Data("simulating \(loaded.scenario.name) with seed \(loaded.scenario.seed)\n".utf8))
         }
-        let simulator = try Simulator(scenario: loaded.scenario, policy: loaded.policy)
+        let simulator = try overrides.simulator(loaded)
         let report = try simulator.run()
         if json {
             print(report.json.render(indent: 2))
@@ -72,6 +72,19 @@ struct ScenarioOverrides: ParsableArguments {
 
     @Option(help: "Override the scenario's number of replications.")
     var replications: Int?
+
+    @Option(help: "Replications to run at once, each on a core of its own (default: one per core). The figures do not depend on it.")
+    var jobs: Int?
+
+    /// A simulator for the loaded scenario, running `--jobs` replications at once.
+    func simulator(_ loaded: (scenario: Scenario, policy: Policy)) throws(SwitchboardError) -> Simulator {
+        var simulator = try Simulator(scenario: loaded.scenario, policy: loaded.policy)
+        if let jobs {
+            guard (1...1024).contains(jobs) else { throw .invalidArgument("--jobs must be 1–1024", field: "jobs") }
+            simulator.parallelism = jobs
+        }
+        return simulator
+    }
 }
 
 enum ScenarioLoading {

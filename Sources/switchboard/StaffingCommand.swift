@@ -49,7 +49,7 @@ struct StaffingCommand: ParsableCommand {
             for c in scenario.channels.indices { scenario.channels[c].target = t }
         }
         let limit = try maxAbandon.map { m throws(SwitchboardError) in try ServiceTarget.parseFraction(m, field: "max-abandon") }
-        let simulator = try Simulator(scenario: scenario, policy: policy)
+        let simulator = try overrides.simulator((scenario, policy))
         let planner = StaffingPlanner(simulator: simulator, maxAbandon: limit)
         let log = FileHandle.standardError
         log.write(Data("planning \(scenario.name) (seed \(scenario.seed), \(scenario.replications) replications per candidate)\n".utf8))

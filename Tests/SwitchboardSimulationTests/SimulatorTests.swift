@@ -37,6 +37,43 @@ import Testing
         #expect(c.results[0].cells != a.results[0].cells)
     }
 
+    /// Replications run side by side give the figures they give one at a time, each in its own
+    /// place: replication r is the run of stream r whichever thread ran it.
+    @Test func replicationsRunAtOnceGiveTheFiguresOfOneAtATime() throws {
+        var s = try Self.scenario(Self.small)
+        s.replications = 5
+        var one = try Simulator(scenario: s)
+        one.parallelism = 1
+        var three = one
+        three.parallelism = 3
+        let a = try one.run()
+        let b = try three.run()
+        #expect(b.results.count == 5)
+        for r in 0..<5 {
+            #expect(a.results[r].cells == b.results[r].cells)
+            #expect(a.results[r].busyUnitSeconds == b.results[r].busyUnitSeconds)
+            #expect(a.results[r].events == b.results[r].events)
+            #expect(b.results[r].cells == (try one.runReplication(r)).cells)
+        }
+        #expect(b.results[0].cells != b.results[1].cells)
+    }
+
+    /// A failed replication stops the hand-out of later ones, and the lowest failure is the one
+    /// reported, as when replications run one at a time.
+    @Test func parallelReplicationsReportTheLowestFailure() {
+        let pool = ReplicationPool(count: 6)
+        #expect(pool.take() == 0)
+        #expect(pool.take() == 1)
+        #expect(pool.take() == 2)
+        #expect(pool.take() == 3)
+        pool.finish(3, with: .failure(.invalidArgument("third", field: "x")))
+        #expect(pool.take() == nil)  // 4 and 5 are not started
+        pool.finish(2, with: .failure(.invalidArgument("second", field: "x")))
+        #expect(throws: SwitchboardError.invalidArgument("second", field: "x")) { try pool.results() }
+        pool.finish(1, with: .failure(.invalidArgument("first", field: "x")))
+        #expect(throws: SwitchboardError.invalidArgument("first", field: "x")) { try pool.results() }
+    }
+
     /// Every offered contact ends answered, abandoned or unfinished; nobody is counted twice.
     @Test func everyOfferedContactHasOneFate() throws {
         let report = try Simulator(scenario: try Self.scenario(Self.small)).run()

@@ -258,19 +258,23 @@ public struct Engine: Sendable {
         let result = try directory.thread(input, contact: id, at: now)
         guard case .threaded(let decision) = result else { return result }
         nextContact += 1
-        if publishing.contains(.threading) {
-            for m in decision.merges { events.append(.customersMerged(m)) }
-            if decision.isNewCase {
-                events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: id, at: now))
-            } else if decision.reopened {
-                events.append(.caseReopened(decision.caseID, contact: id, at: now))
-            }
-            events.append(.caseThreaded(decision))
-        }
+        publishThreading(decision, of: id, at: now, events: &events)
         var lastHandler: (agent: AgentID, at: Instant)? = nil
         if !decision.isNewCase { lastHandler = directory.lastHandler(of: decision.caseID) }
         try route(new, as: id, onCase: decision.caseID, lastHandler: lastHandler, at: now, events: &events)
         return result
+    }
+
+    /// The threading events of a decision, when the caller reads them.
+    func publishThreading(_ decision: ThreadingDecision, of contact: ContactID, at now: Instant, events: inout [EngineEvent]) {
+        guard publishing.contains(.threading) else { return }
+        for m in decision.merges { events.append(.customersMerged(m)) }
+        if decision.isNewCase {
+            events.append(.caseOpened(decision.caseID, customer: decision.customer, contact: contact, at: now))
+        } else if decision.reopened {
+            events.append(.caseReopened(decision.caseID, contact: contact, at: now))
+        }
+        events.append(.caseThreaded(decision))
     }
 
     /// Routes a contact nothing can thread, without a customer or a case (see
@@ -317,6 +321,35 @@ public struct Engine: Sendable {
     static func isUnthreadable(_ c: NewContact) -> Bool {
         c.identifiers.isEmpty && c.caseReference == nil && c.messageID == nil && c.inReplyTo == nil && c.references.isEmpty
             && c.idempotencyKey == nil
+    }
+
+    /// An anonymous contact in progress names its customer: a chat visitor logs in, a caller is
+    /// recognised after the IVR. The contact was routed without a case (`recordsUnthreadableContacts`
+    /// off, nothing to thread by); now it is threaded as it would have been had it carried
+    /// `identifiers` and `topic` when it arrived (at its arrival time, so the open-case and reopen
+    /// windows count from then), and if an agent has accepted it, that agent joins the case history
+    /// as its handler (so a later contact of the customer finds it for affinity). Its place in line
+    /// or its agent does not change; how it ends goes to the case as for any other contact.
+    ///
+    /// The simulator uses it for a first contact whose customer comes back only after some
+    /// outcomes: it stays anonymous unless its outcome sends the customer back, which leaves the
+    /// case history, and every routing decision, as if it had been identified from the start.
+    public mutating func identify(_ contact: ContactID, as identifiers: [RawIdentifier], topic: String? = nil, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
+        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        guard info.caseID.rawValue == 0 else {
+            throw SwitchboardError(.failedPrecondition, "\(contact) is on case \(info.caseID) already; identify names the customer of a contact routed without a case", field: "contact_id")
+        }
+        guard !identifiers.isEmpty else { throw .invalidArgument("name the customer with at least one identifier", field: "identifiers") }
+        let input = ThreadingInput(channel: info.channel, identifiers: identifiers, topic: topic)
+        guard case .threaded(let decision) = try directory.thread(input, contact: contact, at: info.arrivedAt) else {
+            // Only an idempotency key or a Message-ID makes a duplicate, and neither is given.
+            throw SwitchboardError(.internal, "identifying \(contact) matched an earlier delivery")
+        }
+        live.modify(contact.rawValue) { (info: inout LiveContact) in info.caseID = decision.caseID }
+        if let acceptedAt = info.acceptedAt, case .assigned(let agent)? = router.phase(of: contact) {
+            try directory.recordHandled(contact: contact, case: decision.caseID, agent: agent, at: acceptedAt)
+        }
+        publishThreading(decision, of: contact, at: now, events: &events)
     }
 
     /// Changes a waiting (or offered) contact's priority, skills or language; it keeps its arrival time.

@@ -226,6 +226,50 @@ struct EngineHarness {
         #expect(bare.caseHistory(withoutCases[2].caseID).count == 1)
     }
 
+    /// An anonymous contact that names its customer mid-way joins a case as if it had arrived
+    /// with the identifier: opened at its arrival, its handler in the history; the customer's next
+    /// contact threads to that case and the router prefers the same agent (affinity). What cannot
+    /// be identified is refused and changes nothing.
+    @Test func identifyingAnAnonymousContactThreadsItAsOfItsArrival() throws {
+        var engine = try Engine(trackKPIs: false, acceptsOffersAtOnce: true, recordsUnthreadableContacts: false)
+        var events: [EngineEvent] = []
+        let t0 = Instant.seconds(1_000)
+        try engine.login(AgentProfile(id: "ann", skills: ["general": 5], languages: ["en"]), at: t0, events: &events)
+        try engine.login(AgentProfile(id: "bob", skills: ["general": 5], languages: ["en"]), at: t0, events: &events)
+        let first = try engine.pushContact(NewContact(channel: .chat, topic: "refund", language: "en"), at: t0 + .seconds(5), events: &events)
+        #expect(first.caseID == CaseID(0))
+        guard case .offered(let handler) = first.routing else { Issue.record("not offered: \(first.routing)"); return }
+        let mail = RawIdentifier.email("kim@example.com")
+        try engine.identify(first.contact, as: [mail], topic: "refund", at: t0 + .seconds(30), events: &events)
+        guard let customer = try engine.findCustomer(mail), let caseID = engine.directory.openCases(of: customer.id).first else {
+            Issue.record("identify opened no case for the customer"); return
+        }
+        let history = engine.caseHistory(caseID)
+        #expect(history.map(\.contact) == [first.contact])
+        #expect(history.first?.at == t0 + .seconds(5))
+        #expect(history.first?.agent == handler && history.first?.handledAt == t0 + .seconds(5))
+        #expect(engine.caseSummary(caseID)?.topic == "refund")
+        // Identified once, it is on a case: a second identify is refused.
+        #expect(throws: SwitchboardError.self) { try engine.identify(first.contact, as: [mail], at: t0 + .seconds(31), events: &events) }
+        try engine.complete(first.contact, by: handler, Completion(resolved: false), at: t0 + .seconds(60), events: &events)
+        // The other agent is idle longer now, yet affinity sends the customer back to its handler.
+        let again = try engine.pushContact(NewContact(channel: .chat, identifiers: [mail], topic: "refund", language: "en"),
+                                           at: t0 + .seconds(600), events: &events)
+        #expect(again.caseID == caseID)
+        #expect(again.routing == .offered(to: handler))
+        // Refused, changing nothing: unknown, already ended, or without an identifier.
+        let other = try engine.pushContact(NewContact(channel: .email, language: "en"), at: t0 + .seconds(601), events: &events)
+        #expect(throws: SwitchboardError.notFound("\(ContactID(999)) is not in progress (unknown, or already ended)", field: "contact_id")) {
+            try engine.identify(ContactID(999), as: [mail], at: t0 + .seconds(602), events: &events)
+        }
+        #expect(throws: SwitchboardError.self) { try engine.identify(first.contact, as: [mail], at: t0 + .seconds(602), events: &events) }
+        let before = engine.stats(at: t0 + .seconds(602)).cases
+        #expect(throws: SwitchboardError.invalidArgument("name the customer with at least one identifier", field: "identifiers")) {
+            try engine.identify(other.contact, as: [], at: t0 + .seconds(602), events: &events)
+        }
+        #expect(engine.stats(at: t0 + .seconds(602)).cases == before)
+    }
+
     /// An unrecorded contact is refused for an over-long topic exactly as a threaded one is.
     @Test func unrecordedContactsRefuseTheSameTopicsAsThreadedOnes() throws {
         let topic = String(repeating: "t", count: 257)

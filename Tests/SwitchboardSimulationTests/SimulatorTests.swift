@@ -246,16 +246,25 @@ import Testing
 @Suite struct EngineAcceptanceTests {
     /// The engine accepting each offer as it makes it (the simulator's fast path) gives the same
     /// run, to the last count, as the simulator accepting on reading each `contactOffered` event;
-    /// and routing one-off customers without a case of their own gives the same run as opening
-    /// one for each: with repeat customers, abandonment, wrap-up and a roster that shrinks and grows.
-    @Test func acceptingInTheEngineChangesNothing() throws {
+    /// routing one-off customers without a case of their own gives the same run as opening one for
+    /// each; and naming a customer only when its contact's outcome sends it back gives the same run
+    /// as naming it on arrival: with repeat customers, abandonment, wrap-up and a roster that
+    /// shrinks and grows.
+    @Test(arguments: [
+        // More come back after abandoning: customers are named late when their contact is abandoned.
+        "{after_abandoned: 40%, after_answered: 10%, delay: {distribution: uniform, min: 5m, max: 30m}}",
+        // More come back after an answer: named late on completion, with the agent who handled the
+        // contact, whom affinity then prefers for the customer's next contact.
+        "{after_abandoned: 5%, after_answered: 45%, delay: {distribution: uniform, min: 2m, max: 20m}}",
+    ])
+    func engineShortcutsChangeNothing(repeats: String) throws {
         let s = try Scenario.load(yaml: """
             seed: 12
             replications: 2
             warm_up: 10m
             interval: 15m
             duration: 2h
-            mix: {languages: {en: 0.7, de: 0.3}, skills: {billing: 2, tech: 1}}
+            mix: {languages: {en: 0.7, de: 0.3}, skills: {billing: 2, tech: 1}, topics: {order: 2, refund: 1}}
             channels:
               voice:
                 arrivals: {per_hour: 150, surges: [{kind: spike, at: "00:30", duration: 15m, multiplier: 2}]}
@@ -265,7 +274,7 @@ import Testing
                 arrivals: {per_hour: 120}
                 handle_time: {distribution: exponential, mean: 300}
                 patience: {distribution: exponential, mean: 200}
-            repeat_contacts: {after_abandoned: 40%, after_answered: 10%, delay: {distribution: uniform, min: 5m, max: 30m}}
+            repeat_contacts: \(repeats)
             agents:
               - {group: a, staffing: [6, 3, 8, 5, 7, 2, 6, 6], languages: [en], skills: {billing: 6, tech: 3}}
               - {group: b, staffing: [3, 5, 2, 4, 4, 6, 3, 3], capacity: 100, languages: [en, de], skills: {tech: 8, billing: 2}}
@@ -275,8 +284,10 @@ import Testing
         plain.engineAcceptsOffers = false
         var recorded = try Simulator(scenario: s)
         recorded.engineRecordsEveryContact = true
+        var early = try Simulator(scenario: s)
+        early.identifiesLate = false
         let a = try fast.run()
-        for b in [try plain.run(), try recorded.run()] {
+        for b in [try plain.run(), try recorded.run(), try early.run()] {
             for r in 0..<2 {
                 #expect(a.results[r].cells == b.results[r].cells)
                 #expect(a.results[r].busyUnitSeconds == b.results[r].busyUnitSeconds)

@@ -105,8 +105,12 @@ public struct WeightedChoice<Value: Sendable>: Sendable {
     }
 
     @inline(__always)
-    public func draw(_ rng: inout SplitMix64) -> Value {
-        if values.count == 1 { return values[0] }
+    public func draw(_ rng: inout SplitMix64) -> Value { values[drawIndex(&rng)] }
+
+    /// The index in `values` of a draw: the same random numbers as `draw`.
+    @inline(__always)
+    public func drawIndex(_ rng: inout SplitMix64) -> Int {
+        if values.count == 1 { return 0 }
         let u = rng.nextUnitInterval()
         var lo = 0
         var hi = cumulative.count - 1
@@ -114,7 +118,7 @@ public struct WeightedChoice<Value: Sendable>: Sendable {
             let mid = (lo + hi) / 2
             if cumulative[mid] < u { lo = mid + 1 } else { hi = mid }
         }
-        return values[lo]
+        return lo
     }
 }
 

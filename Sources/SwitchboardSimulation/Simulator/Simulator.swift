@@ -10,7 +10,7 @@ import SwitchboardThreading
 /// the customers (arrivals, patience, coming back) and the agents (log in and out with the roster,
 /// accept every offer at once, handle for a drawn time, complete).
 ///
-/// One replication is a plain discrete-event loop over a heap of `SimEvent`s. The engine's own
+/// One replication is a plain discrete-event loop over a queue of `SimEvent`s (`EventQueue`). The engine's own
 /// timers join the loop through `nextDeadline` / `advance(to:)`.
 public struct Simulator: Sendable {
     public let scenario: Scenario
@@ -179,8 +179,8 @@ struct Replication {
     var queue = EventQueue(reserve: 4096)
     /// Patience timers in `queue` whose contact was answered since (see `dropStalePatience`).
     var stalePatience = 0
-    /// Events stamped by `queue` but kept out of the heap, because only one of each kind is ever
-    /// pending and a compare against a handful is cheaper than a heap push and pop: each channel's
+    /// Events stamped by `queue` but kept out of it, because only one of each kind is ever
+    /// pending and a compare against a handful is cheaper than a push and a pop: each channel's
     /// next Poisson arrival (one is taken and the next drawn for every contact), and at
     /// `engineTimerSlot` the engine's next deadline (one per wrap-up end), which an earlier
     /// deadline simply replaces.
@@ -406,7 +406,7 @@ struct Replication {
                                  events: eventCount)
     }
 
-    /// The earliest of the heap's top and the events `ahead`, in (time, seq) order.
+    /// The earliest of the queue's top and the events `ahead`, in (time, seq) order.
     @inline(__always)
     mutating func nextEvent() -> SimEvent? {
         var best = -1
@@ -446,7 +446,7 @@ struct Replication {
 
     /// Takes the patience timers of contacts answered since they were set out of the queue, once
     /// they are half of it. Most waiting contacts are answered long before their patience runs out
-    /// (a social contact's is half an hour on average): left in, they would make the heap deeper
+    /// (a social contact's is half an hour on average): left in, they would make the queue bigger
     /// and each cost a pop for nothing. The events left run in the same order.
     mutating func dropStalePatience() {
         let table = records  // shares storage: nothing writes records during the filter

@@ -950,12 +950,19 @@ extension Router {
         let fit = channelFit(spare: reach)
         search.removeAll(keepingCapacity: true)
         let profile = Int(agentProfile[ai])
-        for k in 0..<profileUsedQueues[profile].count {
-            let used = profileUsedQueues[profile][k]
-            let cell = Int(used.cell)
-            let levels = used.mask
-            let live = levels & fit & cellNonEmpty[cell]
+        let usedCells = profileUsedQueues[profile]
+        // First every cell's live heaps, in a loop without branches, so the loads of the cells'
+        // bits all start at once rather than each behind the branch on the one before.
+        scanLive.removeAll(keepingCapacity: true)
+        usedCells.withUnsafeBufferPointer { u in
+            cellNonEmpty.withUnsafeBufferPointer { nonEmpty in
+                for k in 0..<u.count { scanLive.append(u[k].mask & fit & nonEmpty[Int(u[k].cell)]) }
+            }
+        }
+        for k in 0..<usedCells.count {
+            let live = scanLive[k]
             if live == 0 { continue }
+            let cell = Int(usedCells[k].cell)
             // One summary per channel with anything waiting: the least first key over the levels
             // the agent meets, read from `levelPrefixTops` at the highest of them with anything
             // waiting (the same minimum as at the agent's own level). Most lines ask for level 1,

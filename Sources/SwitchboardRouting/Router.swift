@@ -185,6 +185,8 @@ public struct Router: Sendable {
 
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []
+    /// `findContact`'s scratch: the live queue heaps of each cell the agent's profile uses.
+    var scanLive: [UInt64] = []
     var agentSearch: [AgentFrontier] = []
     /// The best candidates of the decision being made, gathered by the search (`findAgent`,
     /// `offerFromLine`) for `makeOffer` to explain the offer with (only while `explainsOffers`).

@@ -1021,7 +1021,12 @@ extension Router {
             let tooBig = channelCosts[q / 10] > spare
             if tooBig && bucketTopReserved[Int(b)] { continue }
             result.considered += 1
-            guard meets(slot, buckets[Int(b)].key.requirements) else { continue }
+            // A bucket of one required skill is its cell's `skillA`, at its queue's level, which
+            // the agent meets: the profile's mask holds only the levels it meets
+            // (`profileQueueMask`), and its language is the cell's. Only more skills need a look
+            // at the agent's levels (a cache miss in the level table, for nothing, most of the time).
+            let requirements = buckets[Int(b)].key.requirements
+            guard requirements[1] == 0 || meets(slot, requirements) else { continue }
             if tooBig { headLooks += 1 }
             look(at: b, &self)
         }

@@ -3,6 +3,11 @@ import Testing
 @testable import SwitchboardSimulation
 
 @Suite struct EventQueueTests {
+    /// The reference: the earliest time, and among equals the first scheduled.
+    static func earliest(_ pending: [(time: Int64, order: Int32)]) -> Int {
+        pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+    }
+
     /// Calendars small enough that the events of a test spread over the current bucket, the ring
     /// and the far heap (and one of the size the simulator uses).
     static let geometries: [(shift: Int, buckets: Int)] = [(20, 4096), (0, 1), (2, 4), (3, 16), (5, 64)]
@@ -26,8 +31,7 @@ import Testing
                     pending.append((t, order))
                     order += 1
                 } else {
-                    // The reference: the earliest time, and among equals the first scheduled.
-                    let best = pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+                    let best = Self.earliest(pending)
                     let expected = pending.remove(at: best)
                     guard let e = queue.pop() else { wrong += 1; break }
                     if e.time != expected.time || e.a != expected.order { wrong += 1 }
@@ -35,7 +39,7 @@ import Testing
                 }
             }
             while let e = queue.pop() {
-                let best = pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+                let best = Self.earliest(pending)
                 let expected = pending.remove(at: best)
                 if e.time != expected.time || e.a != expected.order { wrong += 1 }
             }
@@ -62,7 +66,7 @@ import Testing
             // with odd numbers.
             for _ in 0..<100 {
                 guard let e = queue.pop() else { break }
-                let first = pending.indices.min { pending[$0].time != pending[$1].time ? pending[$0].time < pending[$1].time : pending[$0].order < pending[$1].order }!
+                let first = Self.earliest(pending)
                 #expect(e.a == pending.remove(at: first).order)
             }
             queue.removeAll { $0.kind == .patience && $0.a % 2 == 1 }

@@ -88,11 +88,7 @@ struct EventQueue {
 
     mutating func pop() -> SimEvent? {
         guard let first = near.first else { return nil }
-        let last = near.removeLast()
-        if !near.isEmpty {
-            near[0] = last
-            Self.siftDown(&near, 0)
-        }
+        Self.removeRoot(&near)
         count -= 1
         if near.isEmpty && count > 0 { advance() }
         return first
@@ -146,12 +142,16 @@ struct EventQueue {
             return
         }
         while let f = far.first, (f.time >> shift) - base <= Int64(mask) + 1 {
-            let last = far.removeLast()
-            if !far.isEmpty {
-                far[0] = last
-                Self.siftDown(&far, 0)
-            }
+            Self.removeRoot(&far)
             file(f)
+        }
+    }
+
+    private static func removeRoot(_ heap: inout [SimEvent]) {
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            siftDown(&heap, 0)
         }
     }
 

@@ -410,12 +410,16 @@ import ZeroMQ
     /// A client whose server is not there fails UNAVAILABLE once the connect timeout has passed,
     /// naming the endpoint, instead of queueing the request for a server that may never come.
     @Test func callWithNoServerFailsUnavailable() throws {
-        let fixture = try TestServer()
-        let endpoint = fixture.endpoint
-        fixture.shutdown()  // the port was just in use and nothing listens on it now
+        // A port held by a socket that never listens: connecting to it is refused, and no server
+        // of a test running beside this one can take it (a port just freed by a server could be
+        // handed to one, which then answered the handshake: CI saw that).
+        let held = try UnlistenedPort()
+        defer { held.close() }
+        let endpoint = "tcp://127.0.0.1:\(held.port)"
+        let context = try Context()
         var configuration = Client.Configuration()
         configuration.connectTimeoutMilliseconds = 200
-        let client = try Client(endpoint: endpoint, context: fixture.server.context, configuration: configuration)
+        let client = try Client(endpoint: endpoint, context: context, configuration: configuration)
         let error = #expect(throws: ClientError.self) { _ = try client.health() }
         #expect(error == .unavailable(endpoint: endpoint, waitedMilliseconds: 200))
         #expect(error?.wireError.message.contains(endpoint) == true)
@@ -510,3 +514,36 @@ enum HeaderCorruption: String, CaseIterable, Sendable, CustomStringConvertible {
     var description: String { rawValue }
 }
 
+
+/// A loopback TCP port bound by a socket that does not listen: nothing can connect to it, and no
+/// other socket can bind it while this one is open.
+struct UnlistenedPort {
+    let descriptor: Int32
+    let port: UInt16
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SwitchboardError(.internal, "socket() failed: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let size = length
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
+        let named = bound == 0 ? withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        } : -1
+        guard named == 0 else {
+            let failure = errno
+            Glibc.close(fd)
+            throw SwitchboardError(.internal, "binding a loopback port failed: errno \(failure)")
+        }
+        descriptor = fd
+        port = UInt16(bigEndian: address.sin_port)
+    }
+
+    func close() { Glibc.close(descriptor) }
+}

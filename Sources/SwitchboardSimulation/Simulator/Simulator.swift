@@ -198,9 +198,8 @@ struct Replication {
     let plans: [ChannelPlan]
     let repeatChoice: [WeightedChoice<Int>]
     /// A first contact with its repeat draw below this names its customer on arrival; from there
-    /// up to `mayReturnBelow` only at its end, if its outcome sends the customer back.
+    /// up to the larger share only at its end, if its outcome sends the customer back.
     let identifyOnArrivalBelow: Double
-    let mayReturnBelow: Double
     let repeatDelay: DurationSampler?
     let staffing: [[Int]]
     let intervals: Int
@@ -280,13 +279,11 @@ struct Replication {
             }
             repeatChoice = choices
             repeatDelay = r.delay.sampler
-            mayReturnBelow = max(r.shareAfterAbandoned, r.shareAfterAnswered)
             let late = simulator.identifiesLate && !simulator.engineRecordsEveryContact
-            identifyOnArrivalBelow = late ? min(r.shareAfterAbandoned, r.shareAfterAnswered) : mayReturnBelow
+            identifyOnArrivalBelow = late ? min(r.shareAfterAbandoned, r.shareAfterAnswered) : max(r.shareAfterAbandoned, r.shareAfterAnswered)
         } else {
             repeatChoice = []
             repeatDelay = nil
-            mayReturnBelow = 0
             identifyOnArrivalBelow = 0
         }
         groupAgents = Array(repeating: [], count: scenario.groups.count)
@@ -561,11 +558,12 @@ struct Replication {
         return Int32(customers.count - 1)
     }
 
-    /// Whether the contact's customer comes back after this outcome (see `maybeRepeat`).
+    /// Whether the contact's customer comes back after this outcome (see `maybeRepeat`): its
+    /// repeat draw is below the outcome's share. (A contact whose draw is above both shares never
+    /// had a customer to bring back, and this is false for it.)
     func returns(_ rec: ContactRecord, answered: Bool) -> Bool {
         guard let r = scenario.repeats else { return false }
-        let mayReturn = rec.customer >= 0 || Double(rec.repeatDraw) < mayReturnBelow
-        return mayReturn && Double(rec.repeatDraw) < (answered ? r.shareAfterAnswered : r.shareAfterAbandoned)
+        return Double(rec.repeatDraw) < (answered ? r.shareAfterAnswered : r.shareAfterAbandoned)
     }
 
     /// Before a first contact ends: when its outcome sends its customer back and it was routed

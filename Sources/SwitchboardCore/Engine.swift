@@ -122,10 +122,11 @@ public struct Engine: Sendable {
         var answered: Bool
     }
 
-    /// Contacts not yet completed or ended, by `ContactID.rawValue`. Looked up several times per
-    /// contact (push, queue, assign, complete), so not a SipHash dictionary: ids come from
-    /// `nextContact` and most live ones are recent, which `SequentialIDMap` keeps in a ring.
-    var live = SequentialIDMap<LiveContact>()
+    /// Contacts not yet completed or ended, by the router's slot for each (`Router.slot(of:)`).
+    /// The router holds exactly these contacts, so its id map finds both: a second map keyed by
+    /// id would put a second cold cache line on every lookup (push, queue, assign, complete).
+    /// An entry is meaningful only while the router holds its contact; slots are reused.
+    var live: [LiveContact] = []
     var nextContact: UInt64 = 1
     var scratch: [RoutingEvent] = []
     /// The kinds of event appended to the caller's buffer; the others are not built at all. The
@@ -297,7 +298,7 @@ public struct Engine: Sendable {
     ) throws(SwitchboardError) {
         let arrivedAt = new.arrivedAt ?? now
         let shownCase = caseID ?? CaseID(0)
-        live[id.rawValue] = LiveContact(caseID: shownCase, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
+        let info = LiveContact(caseID: shownCase, channel: new.channel, arrivedAt: arrivedAt, acceptedAt: nil, answered: false)
         kpis?.record(.arrived(contact: id, case: shownCase, channel: new.channel, at: now))
         clearScratch()
         do {
@@ -308,9 +309,12 @@ public struct Engine: Sendable {
         } catch {
             // Validated above; only a resource limit (too many distinct skills or languages) lands here.
             // The contact stays on its case, recorded as ended, so nothing is left half-done.
-            live.removeValue(forKey: id.rawValue)
             if let caseID { _ = try? directory.recordOutcome(contact: id, case: caseID, outcome: .abandoned, at: now) }
             throw error
+        }
+        // The router holds every contact it took, at a slot it reuses only after the contact leaves.
+        if let s = router.slot(of: id) {
+            if s >= live.count { live.append(contentsOf: repeatElement(info, count: s - live.count + 1)) } else { live[s] = info }
         }
         publish(at: now, events: &events)
     }
@@ -335,7 +339,8 @@ public struct Engine: Sendable {
     /// outcomes: it stays anonymous unless its outcome sends the customer back, which leaves the
     /// case history, and every routing decision, as if it had been identified from the start.
     public mutating func identify(_ contact: ContactID, as identifiers: [RawIdentifier], topic: String? = nil, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        let info = live[slot]
         guard info.caseID.rawValue == 0 else {
             throw SwitchboardError(.failedPrecondition, "\(contact) is on case \(info.caseID) already; identify names the customer of a contact routed without a case", field: "contact_id")
         }
@@ -345,7 +350,7 @@ public struct Engine: Sendable {
             // Only an idempotency key or a Message-ID makes a duplicate, and neither is given.
             throw SwitchboardError(.internal, "identifying \(contact) matched an earlier delivery")
         }
-        live.modify(contact.rawValue) { (info: inout LiveContact) in info.caseID = decision.caseID }
+        live[slot].caseID = decision.caseID
         if let acceptedAt = info.acceptedAt, case .assigned(let agent)? = router.phase(of: contact) {
             try directory.recordHandled(contact: contact, case: decision.caseID, agent: agent, at: acceptedAt)
         }
@@ -361,10 +366,10 @@ public struct Engine: Sendable {
 
     /// The contact left before an agent took it: abandoned by the customer, or solved by self-service.
     public mutating func endContact(_ contact: ContactID, reason: EndReason, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
+        guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not waiting (unknown, or already ended)", field: "contact_id") }
+        let info = live[slot]
         clearScratch()
         try router.remove(contact, at: now, events: &scratch)
-        live.removeValue(forKey: contact.rawValue)
         let waited = now - info.arrivedAt
         switch reason {
         case .abandoned:
@@ -423,11 +428,11 @@ public struct Engine: Sendable {
     /// The agent finished: the outcome goes into the case history (resolved closes the case), the
     /// agent wraps up, then takes more work.
     public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
+        let info = live[slot]
         if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
         clearScratch()
         try router.complete(contact, by: agent, wrapUp: completion.wrapUp, at: now, events: &scratch)
-        live.removeValue(forKey: contact.rawValue)
         if publishing.contains(.completed) {
             events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
         }
@@ -445,7 +450,8 @@ public struct Engine: Sendable {
 
     /// Hands an accepted contact to other skills or a named agent. It keeps its case and its place in line.
     public mutating func transfer(_ contact: ContactID, from agent: AgentID, to target: TransferTarget, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
-        guard let info = live[contact.rawValue] else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
+        guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not in progress", field: "contact_id") }
+        let info = live[slot]
         clearScratch()
         try router.transfer(contact, from: agent, to: target, at: now, events: &scratch)
         if publishing.contains(.transfers) {
@@ -474,7 +480,7 @@ public struct Engine: Sendable {
     // MARK: - Queries
 
     /// The case a live (not yet completed or ended) contact is on.
-    public func caseOf(_ contact: ContactID) -> CaseID? { live[contact.rawValue]?.caseID }
+    public func caseOf(_ contact: ContactID) -> CaseID? { router.slot(of: contact).map { live[$0].caseID } }
 
     /// The case's contacts across channels, oldest first: channel, time, subject, handler, outcome.
     public func caseHistory(_ caseID: CaseID) -> [HistoryEntry] { directory.history(of: caseID) }
@@ -525,24 +531,23 @@ public struct Engine: Sendable {
             i += 1
             switch scratch[index] {
             case .queued(let c, let channel, _):
-                if kinds.contains(.queued), let info = live[c.rawValue] {
-                    events.append(.contactQueued(c, case: info.caseID, channel: channel, at: now))
+                if kinds.contains(.queued), let s = router.slot(of: c) {
+                    events.append(.contactQueued(c, case: live[s].caseID, channel: channel, at: now))
                 }
             case .offered(let offer):
-                if kinds.contains(.offers), let info = live[offer.contact.rawValue] {
-                    events.append(.contactOffered(offer, case: info.caseID, at: now))
+                if kinds.contains(.offers), let s = router.slot(of: offer.contact) {
+                    events.append(.contactOffered(offer, case: live[s].caseID, at: now))
                 }
             case .offerDeclined(let c, let agent):
                 if kinds.contains(.offers) { events.append(.offerDeclined(c, agent: agent, at: now)) }
             case .offerExpired(let c, let agent):
                 if kinds.contains(.offers) { events.append(.offerExpired(c, agent: agent, at: now)) }
             case .assigned(let c, let agent, let channel, let waited):
-                let firstAnswer = live.modify(c.rawValue) { (info: inout LiveContact) -> (caseID: CaseID, first: Bool) in
-                    info.acceptedAt = now
-                    defer { info.answered = true }
-                    return (info.caseID, !info.answered)
-                }
-                guard let (caseID, first) = firstAnswer else { continue }
+                guard let s = router.slot(of: c) else { continue }
+                live[s].acceptedAt = now
+                let caseID = live[s].caseID
+                let first = !live[s].answered
+                live[s].answered = true
                 if first { kpis?.record(.answered(contact: c, channel: channel, wait: waited, at: now)) }
                 if caseID.rawValue != 0 { _ = try? directory.recordHandled(contact: c, case: caseID, agent: agent, at: now) }
                 if kinds.contains(.assigned) {

@@ -263,6 +263,14 @@ public struct Router: Sendable {
     /// How many contacts wait (not offered, not assigned).
     public var waitingContacts: Int { waitingCount }
 
+    /// The slot of a contact the router holds (waiting, offered or assigned), nil for any other:
+    /// a small index, dense from 0, that the router gives another contact only after this one
+    /// leaves (completed or removed). A caller keeps its own data per contact in an array by it
+    /// (the engine does), rather than in a second map keyed by id.
+    @inline(__always) public func slot(of contact: ContactID) -> Int? {
+        contactIndex[contact].map { Int($0) }
+    }
+
     /// Where a contact stands, or nil if the router does not know it.
     public func phase(of contact: ContactID) -> ContactPhase? {
         guard let slot = contactIndex[contact] else { return nil }

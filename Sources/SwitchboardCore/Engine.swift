@@ -173,6 +173,8 @@ public struct Engine: Sendable {
         // Explanations travel only in offer events.
         router.explainsOffers = publishing.contains(.offers)
         router.offersAcceptedAtOnce = acceptsOffersAtOnce
+        // Agent states travel in their own events, and the KPIs count staffed capacity from them.
+        router.reportsAgentStates = publishing.contains(.agentStates) || trackKPIs
         if trackKPIs {
             var thresholds: [Channel: Span] = [:]
             for ch in Channel.allCases { thresholds[ch] = policy.routing.serviceLevelTarget[ch] }

@@ -334,11 +334,11 @@ struct RecentRequest: Sendable {
 /// the contacts in flight are nearly all recent ones: `SequentialIDMap` finds those by a
 /// subtraction and one load from a ring the new arrivals fill side by side, where a hash table
 /// put each new id on a cold cache line. (Any id works; only the speed assumes a counter.)
-struct ContactSlots: Sendable {
-    private var map = SequentialIDMap<Int32>()
+@usableFromInline struct ContactSlots: Sendable {
+    @usableFromInline var map = SequentialIDMap<Int32>()
 
-    subscript(id: ContactID) -> Int32? {
-        @inline(__always) get { map[id.rawValue] }
+    @usableFromInline subscript(id: ContactID) -> Int32? {
+        @inlinable @inline(__always) get { map[id.rawValue] }
         set {
             if let newValue { map[id.rawValue] = newValue } else { _ = map.removeValue(forKey: id.rawValue) }
         }

@@ -952,17 +952,31 @@ extension Router {
         let profile = Int(agentProfile[ai])
         let usedCells = profileUsedQueues[profile]
         // First every cell's live heaps, in a loop without branches, so the loads of the cells'
-        // bits all start at once rather than each behind the branch on the one before.
-        scanLive.removeAll(keepingCapacity: true)
-        usedCells.withUnsafeBufferPointer { u in
-            cellNonEmpty.withUnsafeBufferPointer { nonEmpty in
-                for k in 0..<u.count { scanLive.append(u[k].mask & fit & nonEmpty[Int(u[k].cell)]) }
+        // bits all start at once rather than each behind the branch on the one before; the cells
+        // with any are packed to the front (most of an agent's cells have nothing it may take).
+        if scanLive.count < usedCells.count {
+            scanLive = Array(repeating: 0, count: usedCells.count)
+            scanCells = Array(repeating: 0, count: usedCells.count)
+        }
+        let liveCells = scanLive.withUnsafeMutableBufferPointer { live in
+            scanCells.withUnsafeMutableBufferPointer { liveCell in
+                usedCells.withUnsafeBufferPointer { u in
+                    cellNonEmpty.withUnsafeBufferPointer { nonEmpty in
+                        var n = 0
+                        for k in 0..<u.count {
+                            let m = u[k].mask & fit & nonEmpty[Int(u[k].cell)]
+                            live[n] = m
+                            liveCell[n] = u[k].cell
+                            n &+= m != 0 ? 1 : 0
+                        }
+                        return n
+                    }
+                }
             }
         }
-        for k in 0..<usedCells.count {
+        for k in 0..<liveCells {
             let live = scanLive[k]
-            if live == 0 { continue }
-            let cell = Int(usedCells[k].cell)
+            let cell = Int(scanCells[k])
             // One summary per channel with anything waiting: the least first key over the levels
             // the agent meets, read from `levelPrefixTops` at the highest of them with anything
             // waiting (the same minimum as at the agent's own level). Most lines ask for level 1,
@@ -1033,34 +1047,40 @@ extension Router {
         return result
     }
 
+    // The frontier's sifts run on its buffer: through the array, every store in the loop would
+    // check again that the storage is not shared (a runtime call each).
     @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {
         search.append(e)
-        var i = search.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard e.key < search[p].key else { break }
-            search[i] = search[p]
-            i = p
+        search.withUnsafeMutableBufferPointer { s in
+            var i = s.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard e.key < s[p].key else { break }
+                s[i] = s[p]
+                i = p
+            }
+            s[i] = e
         }
-        search[i] = e
     }
 
     @inline(__always) mutating func popFrontier() -> FrontierEntry? {
         guard let first = search.first else { return nil }
         let last = search.removeLast()
         if !search.isEmpty {
-            var i = 0
-            let n = search.count
-            while true {
-                let l = 2 * i + 1
-                guard l < n else { break }
-                var c = l
-                if l + 1 < n && search[l + 1].key < search[l].key { c = l + 1 }
-                guard search[c].key < last.key else { break }
-                search[i] = search[c]
-                i = c
+            search.withUnsafeMutableBufferPointer { s in
+                var i = 0
+                let n = s.count
+                while true {
+                    let l = 2 * i + 1
+                    guard l < n else { break }
+                    var c = l
+                    if l + 1 < n && s[l + 1].key < s[l].key { c = l + 1 }
+                    guard s[c].key < last.key else { break }
+                    s[i] = s[c]
+                    i = c
+                }
+                s[i] = last
             }
-            search[i] = last
         }
         return first
     }

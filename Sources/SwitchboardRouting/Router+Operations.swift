@@ -763,7 +763,7 @@ extension Router {
         let ai = Int(a)
         let s = shownState(agents[ai])
         if s != agents[ai].shownState {
-            events.append(.agentStateChanged(agentIDs[ai], from: agents[ai].shownState, to: s))
+            if reportsAgentStates { events.append(.agentStateChanged(agentIDs[ai], from: agents[ai].shownState, to: s)) }
             agents[ai].shownState = s
         }
     }

@@ -99,7 +99,7 @@ public struct Router: Sendable {
     var levelStride = 8
     var nextAgentOrder: UInt64 = 0
 
-    var contactIndex = ContactSlots()
+    @usableFromInline var contactIndex = ContactSlots()
     var contacts: [ContactRecord] = []
     var freeContactSlots: [Int32] = []
 
@@ -182,11 +182,18 @@ public struct Router: Sendable {
     /// `explainsOffers` is on (somebody reads offers). No offer timeout is scheduled: none could
     /// come due, and a million dead timers cost a million pops.
     public var offersAcceptedAtOnce = false
+    /// `agentStateChanged` events are appended. A caller that neither publishes agent states nor
+    /// counts staffed capacity from them (the simulator) turns it off: two or three events per
+    /// contact, each with a copy of the agent's name, that nobody reads. The agents' states are
+    /// kept and every decision is the same either way.
+    public var reportsAgentStates = true
 
     // Scratch space reused across calls so decisions allocate nothing.
     var search: [FrontierEntry] = []
-    /// `findContact`'s scratch: the live queue heaps of each cell the agent's profile uses.
+    /// `findContact`'s scratch: the cells the agent's profile uses that have a live queue heap it
+    /// may take from (packed to the front), and those heaps.
     var scanLive: [UInt64] = []
+    var scanCells: [Int32] = []
     var agentSearch: [AgentFrontier] = []
     /// The best candidates of the decision being made, gathered by the search (`findAgent`,
     /// `offerFromLine`) for `makeOffer` to explain the offer with (only while `explainsOffers`).
@@ -266,8 +273,9 @@ public struct Router: Sendable {
     /// The slot of a contact the router holds (waiting, offered or assigned), nil for any other:
     /// a small index, dense from 0, that the router gives another contact only after this one
     /// leaves (completed or removed). A caller keeps its own data per contact in an array by it
-    /// (the engine does), rather than in a second map keyed by id.
-    @inline(__always) public func slot(of contact: ContactID) -> Int? {
+    /// (the engine does), rather than in a second map keyed by id. Inlinable: called from another
+    /// module's mutating method, a call would copy the whole router first.
+    @inlinable public func slot(of contact: ContactID) -> Int? {
         contactIndex[contact].map { Int($0) }
     }
 

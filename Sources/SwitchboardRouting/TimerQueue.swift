@@ -21,9 +21,21 @@ struct TimerQueue: Sendable {
     }
 
     private(set) var lanes: [Lane]
+    /// Each lane's front as (deadline, sequence), `emptyFront` for an empty lane, side by side:
+    /// finding the earliest timer after a pop compares these in one or two cache lines instead
+    /// of opening every lane's storage (two cold lines per lane, a dozen lanes).
+    private var fronts: [FrontKey]
     private var overflow = BinaryHeap<TimerEntry>()
     /// Where the earliest timer is: a lane index, `overflowSource`, `emptySource`, or `unknownSource`.
     private var minSource = TimerQueue.emptySource
+
+    struct FrontKey: Sendable {
+        var at: Int64
+        var seq: UInt64
+        @inline(__always) func precedes(_ other: FrontKey) -> Bool { at != other.at ? at < other.at : seq < other.seq }
+    }
+
+    private static let emptyFront = FrontKey(at: .max, seq: .max)
 
     private static let overflowSource = -1
     private static let emptySource = -2
@@ -31,6 +43,7 @@ struct TimerQueue: Sendable {
 
     init(laneCount: Int) {
         lanes = Array(repeating: Lane(), count: max(1, laneCount))
+        fronts = Array(repeating: Self.emptyFront, count: lanes.count)
     }
 
     var count: Int { lanes.reduce(overflow.count) { $0 + $1.count } }
@@ -48,6 +61,7 @@ struct TimerQueue: Sendable {
             source = Self.overflowSource
         } else {
             lanes[l].items.append(t)
+            if lanes[l].count == 1 { fronts[l] = FrontKey(at: t.at.microseconds, seq: t.seq) }
             source = l
         }
         switch minSource {
@@ -82,9 +96,14 @@ struct TimerQueue: Sendable {
             if lanes[l].head == lanes[l].items.count {
                 lanes[l].items.removeAll(keepingCapacity: true)
                 lanes[l].head = 0
-            } else if lanes[l].head >= 4096 && 2 * lanes[l].head >= lanes[l].items.count {
-                lanes[l].items.removeSubrange(0..<lanes[l].head)
-                lanes[l].head = 0
+                fronts[l] = Self.emptyFront
+            } else {
+                if lanes[l].head >= 4096 && 2 * lanes[l].head >= lanes[l].items.count {
+                    lanes[l].items.removeSubrange(0..<lanes[l].head)
+                    lanes[l].head = 0
+                }
+                let next = lanes[l].items[lanes[l].head]
+                fronts[l] = FrontKey(at: next.at.microseconds, seq: next.seq)
             }
         }
         minSource = Self.unknownSource
@@ -99,12 +118,15 @@ struct TimerQueue: Sendable {
     }
 
     private mutating func locateMin() {
-        var best = overflow.min
-        var source = best == nil ? Self.emptySource : Self.overflowSource
-        for l in lanes.indices {
-            guard let f = lanes[l].front else { continue }
-            if best == nil || f < best! {
-                best = f
+        var best = Self.emptyFront
+        var source = Self.emptySource
+        if let root = overflow.min {
+            best = FrontKey(at: root.at.microseconds, seq: root.seq)
+            source = Self.overflowSource
+        }
+        fronts.withUnsafeBufferPointer { f in
+            for l in 0..<f.count where f[l].precedes(best) {
+                best = f[l]
                 source = l
             }
         }

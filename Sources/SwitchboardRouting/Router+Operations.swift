@@ -432,9 +432,13 @@ extension Router {
     @inline(__always) static func requestCacheSlot(language: String?, required: [SkillRequirement], preferred: [SkillRequirement]) -> Int {
         var h: UInt32 = 2_166_136_261
         @inline(__always) func mix(_ s: String) {
-            let u = s.utf8
-            for b in u.prefix(8) { h = (h ^ UInt32(b)) &* 16_777_619 }
-            h = (h ^ (UInt32(u.last ?? 0) | UInt32(truncatingIfNeeded: u.count) << 8)) &* 16_777_619
+            // On the bytes themselves: `utf8.prefix(8)` and `utf8.last` go through the generic
+            // collection paths of `String.UTF8View`, a few hundred instructions per arrival.
+            var name = s
+            name.withUTF8 { u in
+                for i in 0..<Swift.min(8, u.count) { h = (h ^ UInt32(u[i])) &* 16_777_619 }
+                h = (h ^ (UInt32(u.last ?? 0) | UInt32(truncatingIfNeeded: u.count) << 8)) &* 16_777_619
+            }
         }
         if let l = language { mix(l) }
         for q in required {

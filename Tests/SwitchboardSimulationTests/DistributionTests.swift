@@ -75,4 +75,42 @@ import Testing
             #expect(abs(spread / sd - 1) < 0.03, "\(distribution): sd \(spread)")
         }
     }
+
+    /// A weighted choice draws the first value whose cumulative share reaches the uniform draw:
+    /// every value by its weight, none with weight zero, whatever the number of values (odd, even,
+    /// a power of two) and wherever the zeros sit. Checked draw by draw against a linear scan of
+    /// the same random numbers.
+    @Test(arguments: [1, 2, 3, 7, 8, 30, 33])
+    func weightedChoiceDrawsTheFirstValueWhoseShareReachesTheDraw(count: Int) {
+        var setup = SplitMix64(seed: UInt64(count))
+        let weights = (0..<count).map { i -> Double in
+            // Every third value has no weight (but not all of them).
+            i % 3 == 1 ? 0 : 0.5 + Double(setup.next() % 100)
+        }
+        let choice = WeightedChoice(Array(zip(0..<count, weights)))
+        let total = weights.reduce(0, +)
+        var rng = SplitMix64(seed: 7)
+        var reference = rng
+        var drawn = [Int](repeating: 0, count: count)
+        let n = 200_000
+        for _ in 0..<n {
+            let index = choice.drawIndex(&rng)
+            var expected = count - 1
+            if count > 1 {
+                let u = reference.nextUnitInterval()
+                var acc = 0.0
+                for (i, w) in weights.enumerated() {
+                    acc += w
+                    if acc / total >= u { expected = i; break }
+                }
+            }
+            #expect(index == expected)
+            if index != expected { return }
+            drawn[index] += 1
+        }
+        for (i, w) in weights.enumerated() {
+            let p = w / total
+            #expect(abs(Double(drawn[i]) / Double(n) - p) < 4.5 * (p * (1 - p) / Double(n)).squareRoot() + 1e-12)
+        }
+    }
 }

@@ -109,18 +109,26 @@ public final class WeightedChoice<Value: Sendable>: Sendable {
     @inline(__always)
     public func draw(_ rng: inout SplitMix64) -> Value { values[drawIndex(&rng)] }
 
-    /// The index in `values` of a draw: the same random numbers as `draw`.
+    /// The index in `values` of a draw: the same random numbers as `draw`. The first value whose
+    /// cumulative share reaches `u` (the last if rounding leaves none), found by a binary search
+    /// without branches: each step picks its half by a conditional move, since which half a
+    /// random `u` falls in cannot be predicted and a mispredicted branch per step cost more
+    /// than the whole search (30 skills, 8 languages, every arrival).
     @inline(__always)
     public func drawIndex(_ rng: inout SplitMix64) -> Int {
-        if values.count == 1 { return 0 }
+        let n = cumulative.count
+        if n == 1 { return 0 }
         let u = rng.nextUnitInterval()
-        var lo = 0
-        var hi = cumulative.count - 1
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if cumulative[mid] < u { lo = mid + 1 } else { hi = mid }
+        return cumulative.withUnsafeBufferPointer { c in
+            var base = 0
+            var length = n
+            while length > 1 {
+                let half = length >> 1
+                base = c[base &+ half] < u ? base &+ half : base
+                length &-= half
+            }
+            return Swift.min(base &+ (c[base] < u ? 1 : 0), n &- 1)
         }
-        return lo
     }
 }
 

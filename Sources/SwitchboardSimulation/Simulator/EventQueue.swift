@@ -26,6 +26,9 @@ struct SimEvent {
     var a: Int32
     var b: Int32
 
+    /// An empty place among the simulator's events kept out of the queue: after every real event.
+    static let noEvent = SimEvent(time: .max, seq: .max, kind: .boundary, a: -1, b: -1)
+
     @inline(__always)
     static func < (l: SimEvent, r: SimEvent) -> Bool {
         l.time != r.time ? l.time < r.time : l.seq < r.seq

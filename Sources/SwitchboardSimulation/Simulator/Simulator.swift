@@ -183,8 +183,9 @@ struct Replication {
     /// pending and a compare against a handful is cheaper than a push and a pop: each channel's
     /// next Poisson arrival (one is taken and the next drawn for every contact), and at
     /// `engineTimerSlot` the engine's next deadline (one per wrap-up end), which an earlier
-    /// deadline simply replaces.
-    var ahead: [SimEvent?] = []
+    /// deadline simply replaces. An empty place holds `noEvent`, which every event precedes, so
+    /// finding the earliest is a compare per place without unwrapping.
+    var ahead: [SimEvent] = []
     var engineTimerSlot: Int { plans.count }
     var events: [EngineEvent] = []
     /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
@@ -222,8 +223,9 @@ struct Replication {
     var cells: [CellCounts]
     var busyUnitSeconds: [Double]
     var capacityUnitSeconds: [Double]
-    /// The current interval's unit-seconds so far, added to the arrays when it closes
-    /// (`closeAccrual`): two plain additions per event instead of two array writes.
+    /// The current interval's unit-microseconds so far, added to the arrays (as unit-seconds) when
+    /// it closes (`closeAccrual`): per event, two products of integers and two plain additions,
+    /// with no division and no array write.
     var busyAccrued = 0.0
     var capacityAccrued = 0.0
 
@@ -336,7 +338,7 @@ struct Replication {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
         queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
-        ahead = Array(repeating: nil, count: plans.count + 1)
+        ahead = Array(repeating: SimEvent.noEvent, count: plans.count + 1)
         for c in plans.indices {
             if let t = nextArrival(channel: c, from: 0) { ahead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
         }
@@ -406,27 +408,25 @@ struct Replication {
     /// The earliest of the queue's top and the events `ahead`, in (time, seq) order.
     @inline(__always)
     mutating func nextEvent() -> SimEvent? {
-        var best = -1
-        var earliest: SimEvent?
-        for c in ahead.indices {
-            guard let a = ahead[c] else { continue }
-            if let e = earliest, !(a < e) { continue }
-            earliest = a
+        var best = 0
+        var earliest = ahead[0]
+        for c in 1..<ahead.count where ahead[c] < earliest {
+            earliest = ahead[c]
             best = c
         }
-        guard let first = earliest else { return queue.pop() }
-        if let top = queue.top, top < first { return queue.pop() }
-        ahead[best] = nil
-        return first
+        if earliest.time == SimEvent.noEvent.time { return queue.pop() }
+        if let top = queue.top, top < earliest { return queue.pop() }
+        ahead[best] = .noEvent
+        return earliest
     }
 
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
     @inline(__always)
     mutating func accrue(to t: Int64) {
         if currentInterval >= 0 && t > lastAccrual {
-            let dt = Double(t - lastAccrual) / 1_000_000
-            busyAccrued += Double(busyUnits) * dt
-            capacityAccrued += Double(capacityUnits) * dt
+            let dt = t - lastAccrual
+            busyAccrued += Double(Int64(busyUnits) * dt)
+            capacityAccrued += Double(Int64(capacityUnits) * dt)
         }
         lastAccrual = t
     }
@@ -434,8 +434,8 @@ struct Replication {
     /// Hands the current interval's accrued unit-seconds to its figures.
     mutating func closeAccrual() {
         if currentInterval >= 0 {
-            busyUnitSeconds[Int(currentInterval)] += busyAccrued
-            capacityUnitSeconds[Int(currentInterval)] += capacityAccrued
+            busyUnitSeconds[Int(currentInterval)] += busyAccrued / 1_000_000
+            capacityUnitSeconds[Int(currentInterval)] += capacityAccrued / 1_000_000
         }
         busyAccrued = 0
         capacityAccrued = 0
@@ -454,7 +454,7 @@ struct Replication {
     mutating func scheduleEngineTimer(now: Int64) {
         guard let due = engine.nextDeadline?.microseconds else { return }
         let at = max(due, now)
-        if let scheduled = ahead[engineTimerSlot], scheduled.time <= at { return }
+        if ahead[engineTimerSlot].time <= at { return }
         ahead[engineTimerSlot] = queue.stamp(time: at, kind: .engineTimer)
     }
 

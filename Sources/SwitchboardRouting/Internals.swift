@@ -206,29 +206,32 @@ enum Phase: UInt8, Sendable {
     case free, waiting, offered, assigned
 }
 
+/// A contact's slot. The fields the queue walks read for every entry they meet (whether it is
+/// live, whether this agent may take it) come first, so they share a cache line or two; what
+/// only an offer or a timer reads comes after.
 struct ContactRecord: Sendable {
     var id: ContactID
+    var version: UInt32
+    var phase: Phase
     var channel: Channel
     var priority: UInt8
-    var phase: Phase
-    var language: Int32
-    var signature: Int32
-    var step: Int32
+    /// The agent holding its units back for this contact (see `RoutingPolicy.reserveCapacityAfter`); -1: none.
+    var reservedBy: Int32 = -1
+    var excludedAgent: Int32
     var bucket: Int32
     var agent: Int32
-    var version: UInt32
     var orderKey: Int64
+    var excludedUntil: Instant
+    var signature: Int32
+    var step: Int32
+    var language: Int32
+    var preferredAgent: Int32
     var arrivedAt: Instant
     /// Relaxation steps count from here: arrival, or the moment of a transfer.
     var relaxFrom: Instant
     var expiresAt: Instant
-    var excludedAgent: Int32
-    var excludedUntil: Instant
-    var preferredAgent: Int32
     var affinityAgent: Int32
     var affinityUntil: Instant
-    /// The agent holding its units back for this contact (see `RoutingPolicy.reserveCapacityAfter`); -1: none.
-    var reservedBy: Int32 = -1
 }
 
 /// An agent's scalar fields (no reference-counted storage, so reading one on the hot path is a

@@ -182,9 +182,9 @@ extension Router {
         } else {
             slot = Int32(contacts.count)
             contacts.append(ContactRecord(
-                id: contact, channel: channel, priority: 0, phase: .free, language: 0, signature: 0, step: 0,
-                bucket: 0, agent: -1, version: 0, orderKey: 0, arrivedAt: now, relaxFrom: now, expiresAt: now, excludedAgent: -1,
-                excludedUntil: now, preferredAgent: -1, affinityAgent: -1, affinityUntil: now))
+                id: contact, version: 0, phase: .free, channel: channel, priority: 0, excludedAgent: -1, bucket: 0, agent: -1,
+                orderKey: 0, excludedUntil: now, signature: 0, step: 0, language: 0, preferredAgent: -1, arrivedAt: now,
+                relaxFrom: now, expiresAt: now, affinityAgent: -1, affinityUntil: now))
         }
         contactIndex[contact] = slot
         let si = Int(slot)

@@ -116,16 +116,18 @@ struct Replication {
         enum State: UInt8 { case waiting, answered, abandoned, completed }
     }
 
+    /// The fields every assignment reads (the name it is found by, the count it bumps) come
+    /// first, in one cache line; the profile, read at login only, last.
     struct AgentRecord {
         let id: AgentID
-        let profile: AgentProfile
-        let group: Int32
+        var active: Int32 = 0
         var loggedIn = false
         /// Rostered off while busy: away, logs out when its last contact and wrap-up end.
         var leaving = false
-        var active: Int32 = 0
         /// When the agent's last wrap-up ends (microseconds); in wrap-up while it is ahead.
         var wrapUpEndsAt: Int64 = 0
+        let group: Int32
+        let profile: AgentProfile
     }
 
     struct CustomerRecord {
@@ -706,7 +708,7 @@ struct Replication {
         let profile = AgentProfile(id: id, skills: Dictionary(spec.skills, uniquingKeysWith: max),
                                    languages: spec.languages, capacity: spec.capacity)
         let index = Int32(agents.count)
-        agents.append(AgentRecord(id: id, profile: profile, group: Int32(g)))
+        agents.append(AgentRecord(id: id, group: Int32(g), profile: profile))
         agentIndex.insert(id, index, agents: agents)
         groupAgents[g].append(index)
     }

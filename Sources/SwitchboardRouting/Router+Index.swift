@@ -713,7 +713,9 @@ extension Router {
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             let classes = classCosts.count
-            agentSearch.removeAll(keepingCapacity: true)
+            // What the last walk left, one at a time: `removeAll(keepingCapacity:)` goes through
+            // the generic `replaceSubrange`, which costs more than a handful of these.
+            while !agentSearch.isEmpty { agentSearch.removeLast() }
             for k in 0..<bucketAgentCells[Int(b)].count {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classes {
@@ -846,34 +848,39 @@ extension Router {
         }
     }
 
+    // On the buffer, as `pushFrontier` and `popFrontier`.
     @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {
         agentSearch.append(e)
-        var i = agentSearch.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            guard e.key < agentSearch[p].key else { break }
-            agentSearch[i] = agentSearch[p]
-            i = p
+        agentSearch.withUnsafeMutableBufferPointer { s in
+            var i = s.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard e.key < s[p].key else { break }
+                s[i] = s[p]
+                i = p
+            }
+            s[i] = e
         }
-        agentSearch[i] = e
     }
 
     @inline(__always) mutating func popAgentFrontier() -> AgentFrontier? {
         guard let first = agentSearch.first else { return nil }
         let last = agentSearch.removeLast()
         if !agentSearch.isEmpty {
-            var i = 0
-            let n = agentSearch.count
-            while true {
-                let l = 2 * i + 1
-                guard l < n else { break }
-                var c = l
-                if l + 1 < n && agentSearch[l + 1].key < agentSearch[l].key { c = l + 1 }
-                guard agentSearch[c].key < last.key else { break }
-                agentSearch[i] = agentSearch[c]
-                i = c
+            agentSearch.withUnsafeMutableBufferPointer { s in
+                var i = 0
+                let n = s.count
+                while true {
+                    let l = 2 * i + 1
+                    guard l < n else { break }
+                    var c = l
+                    if l + 1 < n && s[l + 1].key < s[l].key { c = l + 1 }
+                    guard s[c].key < last.key else { break }
+                    s[i] = s[c]
+                    i = c
+                }
+                s[i] = last
             }
-            agentSearch[i] = last
         }
         return first
     }
@@ -948,7 +955,7 @@ extension Router {
             }
         }
         let fit = channelFit(spare: reach)
-        search.removeAll(keepingCapacity: true)
+        while !search.isEmpty { search.removeLast() }  // (as `agentSearch` in `findAgent`)
         let profile = Int(agentProfile[ai])
         let usedCells = profileUsedQueues[profile]
         // First every cell's live heaps, in a loop without branches, so the loads of the cells'

@@ -26,7 +26,10 @@ struct RandomRun {
     /// for a day, so none made by a timer expires before the end of its `advance`.
     let acceptsEveryOffer: Bool
 
-    init(seed: Int, explainsOffers: Bool = true, offersAcceptedAtOnce: Bool = false, acceptsEveryOffer: Bool = false) throws {
+    init(
+        seed: Int, explainsOffers: Bool = true, offersAcceptedAtOnce: Bool = false, acceptsEveryOffer: Bool = false,
+        reportsAgentStates: Bool = true
+    ) throws {
         var policy = RoutingPolicy()
         policy.languageFallbacks = ["es": ["en"]]
         policy.reofferCooldown = .seconds(10)
@@ -43,6 +46,7 @@ struct RandomRun {
         router = try Router(policy: policy)
         router.explainsOffers = explainsOffers
         router.offersAcceptedAtOnce = offersAcceptedAtOnce
+        router.reportsAgentStates = reportsAgentStates
         self.acceptsEveryOffer = acceptsEveryOffer
         self.seed = seed
     }
@@ -243,6 +247,32 @@ struct RandomRun {
                     if case .offered(let o) = e { return o.explanation.candidates.isEmpty }
                     return true
                 })
+            } catch {
+                Issue.record("setup failed: \(error)")
+            }
+        }
+    }
+
+    /// A router that reports no agent states (as the simulator runs it) makes the same decisions and
+    /// keeps the same agent states; its events are the others' without `agentStateChanged`.
+    @Test func silentAgentStatesChangeNoDecision() async {
+        await propertyCheck(count: 150, input: Gen.int(in: 0...1_000_000), Gen.int(in: 0...Int.max).array(of: 1...150)) { seed, ops in
+            do {
+                var reported = try RandomRun(seed: seed)
+                var silent = try RandomRun(seed: seed, reportsAgentStates: false)
+                for v in ops {
+                    reported.step(v)
+                    silent.step(v)
+                }
+                #expect(silent.problems.isEmpty, "\(silent.problems.prefix(5))")
+                let decisions = reported.log.filter { e in
+                    if case .agentStateChanged = e { return false }
+                    return true
+                }
+                #expect(silent.log == decisions)
+                for id in reported.agentIDs {
+                    #expect(silent.router.agent(id) == reported.router.agent(id))
+                }
             } catch {
                 Issue.record("setup failed: \(error)")
             }

@@ -90,6 +90,7 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
     var count: Int { storage.count }
     var min: Element? { storage.first }
 
+    @inline(__always)
     mutating func insert(_ e: Element) {
         storage.append(e)
         // Through a buffer pointer: the array was made unique by the append.
@@ -105,15 +106,19 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
         }
     }
 
-    @discardableResult
+    @discardableResult @inline(__always)
     mutating func popMin() -> Element? {
         guard let first = storage.first else { return nil }
         let last = storage.removeLast()
-        if !storage.isEmpty {
-            storage[0] = last
-            siftDown(0)
-        }
+        if !storage.isEmpty { siftDown(0, moving: last) }
         return first
+    }
+
+    /// Empties the heap, keeping its storage: one `removeLast` per element, since a heap used as
+    /// a search's scratch holds a handful between uses, and `removeAll(keepingCapacity:)` goes
+    /// through the generic `replaceSubrange`, which costs more than that.
+    mutating func removeAll() {
+        while !storage.isEmpty { storage.removeLast() }
     }
 
     /// Rebuilds the heap keeping only elements that pass `keep` (Floyd's heapify, O(n)).
@@ -126,10 +131,14 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
         }
     }
 
-    private mutating func siftDown(_ start: Int) {
+    private mutating func siftDown(_ start: Int) { siftDown(start, moving: storage[start]) }
+
+    /// Sifts `moving` down from `start`, whose element it replaces (`popMin`'s last element, put
+    /// at the root without first writing it there).
+    @inline(__always)
+    private mutating func siftDown(_ start: Int, moving: Element) {
         storage.withUnsafeMutableBufferPointer { s in
             var i = start
-            let moving = s[i]
             let n = s.count
             while true {
                 let l = 2 * i + 1

@@ -672,7 +672,8 @@ extension Router {
     /// A place in the walk for idle agents: a profile's entry in a cell's idle heap (`level` -1;
     /// it stands for the profile's best agent), or an entry deeper in a profile's heap reached
     /// through a cell where the profile has `level`.
-    struct AgentFrontier {
+    /// Ordered by `key` alone (the walk's `BinaryHeap`).
+    struct AgentFrontier: Comparable {
         var key: AgentKey
         /// `idleHeaps` index for a cell entry, `profileHeaps` index for a profile entry.
         var heap: Int32
@@ -680,6 +681,9 @@ extension Router {
         var cell: Int32
         var level: Int8
         var cls: Int8
+
+        @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key < b.key }
+        @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key == b.key }
     }
 
     /// The best eligible idle agent for the contact in `slot` (in its current bucket), or nil.
@@ -713,9 +717,7 @@ extension Router {
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             let classes = classCosts.count
-            // What the last walk left, one at a time: `removeAll(keepingCapacity:)` goes through
-            // the generic `replaceSubrange`, which costs more than a handful of these.
-            while !agentSearch.isEmpty { agentSearch.removeLast() }
+            agentSearch.removeAll()
             for k in 0..<bucketAgentCells[Int(b)].count {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classes {
@@ -728,9 +730,9 @@ extension Router {
                         let skill = cells[Int(cell)].skillA
                         let lv = skill == 0 ? 0 : level(top.agent, skill)
                         let key = cellKey(top.key, level: UInt8(lv))
-                        pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
+                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
                     } else if root.key != .unfiled {
-                        pushAgentFrontier(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
+                        agentSearch.insert(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
                     }
                 }
             }
@@ -749,7 +751,7 @@ extension Router {
             let w = policy.scoring
             let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)
                 - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
-            while found < limit && visits < visitLimit, let f = popAgentFrontier() {
+            while found < limit && visits < visitLimit, let f = agentSearch.popMin() {
                 if exactBound {
                     let bound = -f.key.negatedScore + offset
                     if explains {
@@ -768,7 +770,7 @@ extension Router {
                     let l = 2 * Int(f.index) + 1
                     // (A subtree whose root is unfiled holds nobody idle.)
                     for j in Swift.min(l, count)..<Swift.min(l &+ 2, count) where idleHeaps[heap].entries[j].key != .unfiled {
-                        pushAgentFrontier(AgentFrontier(key: idleHeaps[heap].entries[j].key, heap: f.heap, index: Int32(j), cell: f.cell, level: -1, cls: f.cls))
+                        agentSearch.insert(AgentFrontier(key: idleHeaps[heap].entries[j].key, heap: f.heap, index: Int32(j), cell: f.cell, level: -1, cls: f.cls))
                     }
                     let entry = idleHeaps[heap].entries[Int(f.index)]
                     let ph = Int(entry.owner) &* classes &+ Int(f.cls)
@@ -784,7 +786,7 @@ extension Router {
                         // The best agent fell behind since the cell filed it (the cell's key is
                         // smaller): walk on to it under its real key, and re-key the cell later.
                         idleRepairs.append((f.heap, entry.member))
-                        pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: f.cell, level: Int8(lv), cls: f.cls))
+                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: f.cell, level: Int8(lv), cls: f.cls))
                         continue
                     }
                     a = top.agent
@@ -844,54 +846,21 @@ extension Router {
         for j in l..<Swift.min(l &+ 2, count) {
             let k = profileHeaps[ph].heap.storage[j].key
             let key = cellKey(k, level: UInt8(level))
-            pushAgentFrontier(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), cell: cell, level: Int8(level), cls: cls))
+            agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), cell: cell, level: Int8(level), cls: cls))
         }
-    }
-
-    // On the buffer, as `pushFrontier` and `popFrontier`.
-    @inline(__always) mutating func pushAgentFrontier(_ e: AgentFrontier) {
-        agentSearch.append(e)
-        agentSearch.withUnsafeMutableBufferPointer { s in
-            var i = s.count - 1
-            while i > 0 {
-                let p = (i - 1) / 2
-                guard e.key < s[p].key else { break }
-                s[i] = s[p]
-                i = p
-            }
-            s[i] = e
-        }
-    }
-
-    @inline(__always) mutating func popAgentFrontier() -> AgentFrontier? {
-        guard let first = agentSearch.first else { return nil }
-        let last = agentSearch.removeLast()
-        if !agentSearch.isEmpty {
-            agentSearch.withUnsafeMutableBufferPointer { s in
-                var i = 0
-                let n = s.count
-                while true {
-                    let l = 2 * i + 1
-                    guard l < n else { break }
-                    var c = l
-                    if l + 1 < n && s[l + 1].key < s[l].key { c = l + 1 }
-                    guard s[c].key < last.key else { break }
-                    s[i] = s[c]
-                    i = c
-                }
-                s[i] = last
-            }
-        }
-        return first
     }
 
     // MARK: Search: best waiting contact for an agent
 
-    struct FrontierEntry {
+    /// Ordered by `key` alone (the walk's `BinaryHeap`).
+    struct FrontierEntry: Comparable {
         var key: OrderKey
         var cell: Int32
         var queue: Int32
         var index: Int32
+
+        @inline(__always) static func < (a: Self, b: Self) -> Bool { a.key < b.key }
+        @inline(__always) static func == (a: Self, b: Self) -> Bool { a.key == b.key }
     }
 
     /// Queue heaps (channel × level) whose channel fits in `spare` units.
@@ -955,7 +924,7 @@ extension Router {
             }
         }
         let fit = channelFit(spare: reach)
-        while !search.isEmpty { search.removeLast() }  // (as `agentSearch` in `findAgent`)
+        search.removeAll()
         let profile = Int(agentProfile[ai])
         let usedCells = profileUsedQueues[profile]
         // First every cell's live heaps, in a loop without branches, so the loads of the cells'
@@ -1004,11 +973,11 @@ extension Router {
                     // agent: the walk would take it out and skip it. (A line another agent holds
                     // a reservation in is never the head; see `bucketTopReserved`.)
                     if single && channelCosts[channel] > spare && (cellLoneReserved[cell] >> UInt64(q)) & 1 != 0 { continue }
-                    pushFrontier(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(q), index: single ? 0 : -1))
+                    search.insert(FrontierEntry(key: key, cell: Int32(cell), queue: Int32(q), index: single ? 0 : -1))
                 }
             }
         }
-        while let f = popFrontier() {
+        while let f = search.popMin() {
             guard f.key < fitKey else { break }
             let cell = Int(f.cell)
             let q = Int(f.queue)
@@ -1028,15 +997,15 @@ extension Router {
                     let queue = channel &* 10 &+ l
                     guard nonEmpty & (UInt64(1) << UInt64(queue)) != 0 else { continue }
                     let key = queueTops[cell &* Cell.queueCount &+ queue]
-                    if key < fitKey { pushFrontier(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
+                    if key < fitKey { search.insert(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
                 }
                 continue
             }
             let count = cells[cell].queues[q].count
             let l = 2 * Int(f.index) + 1
-            if l < count { pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
+            if l < count { search.insert(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
             if l + 1 < count {
-                pushFrontier(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
+                search.insert(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
             }
             let b = cells[cell].queues[q].entries[Int(f.index)].owner
             let tooBig = channelCosts[q / 10] > spare
@@ -1052,44 +1021,6 @@ extension Router {
             look(at: b, &self)
         }
         return result
-    }
-
-    // The frontier's sifts run on its buffer: through the array, every store in the loop would
-    // check again that the storage is not shared (a runtime call each).
-    @inline(__always) mutating func pushFrontier(_ e: FrontierEntry) {
-        search.append(e)
-        search.withUnsafeMutableBufferPointer { s in
-            var i = s.count - 1
-            while i > 0 {
-                let p = (i - 1) / 2
-                guard e.key < s[p].key else { break }
-                s[i] = s[p]
-                i = p
-            }
-            s[i] = e
-        }
-    }
-
-    @inline(__always) mutating func popFrontier() -> FrontierEntry? {
-        guard let first = search.first else { return nil }
-        let last = search.removeLast()
-        if !search.isEmpty {
-            search.withUnsafeMutableBufferPointer { s in
-                var i = 0
-                let n = s.count
-                while true {
-                    let l = 2 * i + 1
-                    guard l < n else { break }
-                    var c = l
-                    if l + 1 < n && s[l + 1].key < s[l].key { c = l + 1 }
-                    guard s[c].key < last.key else { break }
-                    s[i] = s[c]
-                    i = c
-                }
-                s[i] = last
-            }
-        }
-        return first
     }
 
     /// The first live contact in bucket `b` that this agent may take: not barred from it by a

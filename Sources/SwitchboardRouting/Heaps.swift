@@ -82,7 +82,7 @@ struct IndexedHeap<Key: Comparable>: Sendable where Key: Sendable {
 }
 
 /// A plain binary min-heap over an array (no index): used for waiting contacts inside a bucket
-/// (with lazy deletion by version) and for timers.
+/// (with lazy deletion by version), for timers, and as the frontier of both searches' walks.
 struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
     var storage: [Element] = []
 

@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], swiftSettings: strict),
 
         // MARK: The pure core: standard library and swift-collections only.
+        /// A cache-prefetch hint, which Swift does not expose: one inline C function, no I/O.
+        .target(name: "CPrefetch", path: "Sources/CPrefetch"),
         .target(name: "SwitchboardDomain", swiftSettings: strict),
         .target(
             name: "SwitchboardThreading",
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "SwitchboardRouting",
             dependencies: [
-                "SwitchboardDomain",
+                "CPrefetch", "SwitchboardDomain",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
@@ -57,7 +59,7 @@ let package = Package(
         ),
         .target(
             name: "SwitchboardCore",
-            dependencies: ["SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting"],
+            dependencies: ["CPrefetch", "SwitchboardDomain", "SwitchboardThreading", "SwitchboardRouting"],
             swiftSettings: strict
         ),
 
@@ -101,7 +103,7 @@ let package = Package(
         .target(
             name: "SwitchboardSimulation",
             dependencies: [
-                "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
+                "CPrefetch", "SwitchboardCore", "SwitchboardDomain", "SwitchboardRouting", "SwitchboardThreading",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import CPrefetch
 import SwitchboardDomain
 
 /// Skill, language and priority routing with capacity, offers, relaxation and explanations, as a
@@ -277,6 +278,23 @@ public struct Router: Sendable {
     /// module's mutating method, a call would copy the whole router first.
     @inlinable public func slot(of contact: ContactID) -> Int? {
         contactIndex[contact].map { Int($0) }
+    }
+
+    /// Starts loading into cache the record of a contact the caller will complete or end next
+    /// (the simulator, one event ahead): written minutes ago, it is long out of cache, and the
+    /// load would otherwise stall the operation. A hint; changes nothing. Returns the contact's
+    /// slot, as `slot(of:)`. (Mutating only so that a call from another module passes the router
+    /// by reference rather than copying it.)
+    @discardableResult
+    public mutating func prefetch(_ contact: ContactID) -> Int? {
+        guard let s = contactIndex[contact] else { return nil }
+        contacts.withUnsafeBufferPointer { c in
+            guard let base = c.baseAddress, Int(s) < c.count else { return }
+            let record = UnsafeRawPointer(base + Int(s))
+            sb_prefetch(record)
+            sb_prefetch(record + MemoryLayout<ContactRecord>.size - 1)
+        }
+        return Int(s)
     }
 
     /// Where a contact stands, or nil if the router does not know it.

@@ -3,7 +3,7 @@ import Foundation
 /// Raw counts for one channel over one interval of one replication. Contacts are counted in the
 /// interval they arrived in (their whole fate, even if it is decided later); queue lengths in the
 /// interval they were observed in.
-public struct CellCounts: Sendable, Hashable {
+public struct CellCounts: Sendable, Hashable, BitwiseCopyable {
     public var offered = 0
     public var answered = 0
     /// Answered with a wait ≤ the channel's T.

@@ -194,7 +194,7 @@ struct Replication {
     /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
     /// (building and destroying a whole `NewContact` each time costs a dozen reference counts).
     var pending = NewContact(channel: .voice)
-    var records: [ContactRecord] = []
+    var records = Table<ContactRecord>()
     var agents: [AgentRecord] = []
     var agentIndex = AgentLookup()
     var groupAgents: [[Int32]]
@@ -217,13 +217,13 @@ struct Replication {
     var lastAccrual: Int64 = 0
     var busyUnits = 0
     var capacityUnits = 0
-    var waiting: [Int]
+    var waiting: Table<Int>
     var inSystem = 0
     var eventCount = 0
 
     /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`
     /// (one uniqueness check per update instead of two).
-    var cells: [CellCounts]
+    var cells: Table<CellCounts>
     var busyUnitSeconds: [Double]
     var capacityUnitSeconds: [Double]
     /// The current interval's unit-microseconds so far, added to the arrays (as unit-seconds) when
@@ -292,8 +292,8 @@ struct Replication {
             identifyOnArrivalBelow = 0
         }
         groupAgents = Array(repeating: [], count: scenario.groups.count)
-        waiting = Array(repeating: 0, count: scenario.channels.count)
-        cells = Array(repeating: CellCounts(), count: intervals * scenario.channels.count)
+        waiting = Table(repeating: 0, count: scenario.channels.count)
+        cells = Table(repeating: CellCounts(), count: intervals * scenario.channels.count)
         busyUnitSeconds = Array(repeating: 0, count: intervals)
         capacityUnitSeconds = Array(repeating: 0, count: intervals)
         events.reserveCapacity(64)
@@ -385,7 +385,7 @@ struct Replication {
                 closeAccrual()
                 if i < intervals {
                     currentInterval = Int32(i)
-                    for c in waiting.indices { cells[c * intervals + i].maxQueue = waiting[c] }
+                    for c in 0..<waiting.count { cells[c * intervals + i].maxQueue = waiting[c] }
                     try applyStaffing(interval: i, at: e.time)
                 } else {
                     currentInterval = -1
@@ -400,10 +400,11 @@ struct Replication {
         }
         closeAccrual()
         // Whatever still waits did not get an answer in time.
-        for r in records where r.state == .waiting && r.interval >= 0 {
-            cells[Int(r.channel) * intervals + Int(r.interval)].unfinished += 1
+        for slot in 0..<records.count {
+            let r = records[slot]
+            if r.state == .waiting && r.interval >= 0 { cells[Int(r.channel) * intervals + Int(r.interval)].unfinished += 1 }
         }
-        let perChannel = plans.indices.map { c in Array(cells[(c * intervals)..<((c + 1) * intervals)]) }
+        let perChannel = plans.indices.map { c in cells.array((c * intervals)..<((c + 1) * intervals)) }
         return ReplicationResult(cells: perChannel, busyUnitSeconds: busyUnitSeconds, capacityUnitSeconds: capacityUnitSeconds,
                                  staffing: staffing.map { Array($0.prefix(intervals)) }, contacts: records.count,
                                  events: eventCount)
@@ -432,9 +433,7 @@ struct Replication {
     mutating func prefetchAfter() {
         guard let next = queue.top, next.kind == .completion || next.kind == .patience else { return }
         let slot = Int(next.a)
-        records.withUnsafeBufferPointer { r in
-            if slot < r.count, let base = r.baseAddress { sb_prefetch(base + slot) }
-        }
+        if let record = records.address(of: slot) { sb_prefetch(record) }
         if next.kind == .completion { engine.prefetch(ContactID(UInt64(slot + 1))) }
     }
 
@@ -464,7 +463,7 @@ struct Replication {
     /// (a social contact's is half an hour on average): left in, they would make the queue bigger
     /// and each cost a pop for nothing. The events left run in the same order.
     mutating func dropStalePatience() {
-        let table = records  // shares storage: nothing writes records during the filter
+        let table = records  // the same table (`Table` is a reference), only read during the filter
         queue.removeAll { $0.kind == .patience && table[Int($0.a)].state != .waiting }
         stalePatience = 0
     }

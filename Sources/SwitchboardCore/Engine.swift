@@ -440,6 +440,12 @@ public struct Engine: Sendable {
         }
     }
 
+    /// Starts loading into cache what the engine's next timer reads (see `nextDeadline`), for a
+    /// caller that knows it will `advance` to it next. A hint; changes nothing.
+    public mutating func prefetchNextTimer() {
+        router.prefetchNextTimer()
+    }
+
     public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
         let info = live[slot]

@@ -297,6 +297,19 @@ public struct Router: Sendable {
         return Int(s)
     }
 
+    /// Starts loading into cache the agent record the earliest timer reads when it is a wrap-up
+    /// end (the agent's units come free and it takes work at once), for a caller that knows the
+    /// timer is its next step. A hint; changes nothing.
+    public mutating func prefetchNextTimer() {
+        guard let t = timers.min, t.kind == .wrapUpEnd else { return }
+        agents.withUnsafeBufferPointer { a in
+            guard let base = a.baseAddress, Int(t.slot) < a.count else { return }
+            let record = UnsafeRawPointer(base + Int(t.slot))
+            sb_prefetch(record)
+            sb_prefetch(record + MemoryLayout<AgentRecord>.size - 1)
+        }
+    }
+
     /// Where a contact stands, or nil if the router does not know it.
     public func phase(of contact: ContactID) -> ContactPhase? {
         guard let slot = contactIndex[contact] else { return nil }

@@ -425,13 +425,21 @@ struct Replication {
         return earliest
     }
 
-    /// Starts loading what the queue's next event will read, while this one runs: a completion
-    /// or a patience timer reads its contact's records (here, and for a completion the engine's),
-    /// written minutes ago and long out of cache; each such load stalled the event on memory.
+    /// Starts loading what the next event will read, while this one runs: a completion or a
+    /// patience timer reads its contact's records (here, and for a completion the engine's), and
+    /// the end of a wrap-up the engine's record of its agent, all written minutes ago and long
+    /// out of cache; each such load stalled the event on memory.
     /// (A second step, for the event after next, was tried: it cost more than it hid.)
     @inline(__always)
     mutating func prefetchAfter() {
-        guard let next = queue.top, next.kind == .completion || next.kind == .patience else { return }
+        let top = queue.top
+        if ahead[engineTimerSlot] < top ?? .noEvent {
+            // The engine's timer comes first (unless an arrival does): a wrap-up end, whose agent
+            // takes work.
+            engine.prefetchNextTimer()
+            return
+        }
+        guard let next = top, next.kind == .completion || next.kind == .patience else { return }
         let slot = Int(next.a)
         if let record = records.address(of: slot) { sb_prefetch(record) }
         if next.kind == .completion { engine.prefetch(ContactID(UInt64(slot + 1))) }

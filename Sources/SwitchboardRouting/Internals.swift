@@ -259,6 +259,8 @@ struct AgentRecord: Sendable {
     /// Buckets of contacts transferred to this agent by name, one per channel (-1: none yet).
     var personalBuckets: SIMD4<Int32> = SIMD4(repeating: -1)
     var missedInARow: Int32 = 0
+    /// When the last of the agent's wrap-ups ends (see `AgentSnapshot.wrapUpUntil`).
+    var wrapUpUntil: Instant = .zero
     /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
     var epoch: UInt32 = 0
     /// The contact (slot) this agent is draining its units for: it takes no other work until the

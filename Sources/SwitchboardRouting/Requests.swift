@@ -220,6 +220,9 @@ public struct AgentSnapshot: Hashable, Sendable {
     public var offered: Int
     public var assigned: Int
     public var missedOffersInARow: Int
+    /// When the last wrap-up the agent started ends: it is in wrap-up while this is later than
+    /// now. (`.zero` when it has had none since it logged in; logging out ends a wrap-up.)
+    public var wrapUpUntil: Instant
 }
 
 /// Counts for dashboards and the Stats call.

@@ -109,6 +109,7 @@ extension Router {
         agents[ai].load -= agents[ai].wrapUpUnits
         agents[ai].wrapUpUnits = 0
         agents[ai].wrapUpCount = 0
+        agents[ai].wrapUpUntil = .zero
         agents[ai].epoch &+= 1
         refreshAgentIndex(slot)
         var i = 0
@@ -253,6 +254,7 @@ extension Router {
         if span > .zero {
             agents[Int(a)].wrapUpUnits += cost
             agents[Int(a)].wrapUpCount += 1
+            agents[Int(a)].wrapUpUntil = Swift.max(agents[Int(a)].wrapUpUntil, now + span)
             schedule(.wrapUpEnd, at: now + span, lane: TimerLane.wrapUp(c.channel), slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
         } else {
             agents[Int(a)].load -= cost

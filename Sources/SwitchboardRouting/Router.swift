@@ -310,6 +310,13 @@ public struct Router: Sendable {
         }
     }
 
+    /// The agent a contact is assigned to (accepted, not yet completed), or nil. (Mutating only
+    /// so that a call from another module passes the router by reference rather than copying it.)
+    public mutating func assignee(of contact: ContactID) -> AgentID? {
+        guard let s = contactIndex[contact], contacts[Int(s)].phase == .assigned else { return nil }
+        return agentIDs[Int(contacts[Int(s)].agent)]
+    }
+
     /// Where a contact stands, or nil if the router does not know it.
     public func phase(of contact: ContactID) -> ContactPhase? {
         guard let slot = contactIndex[contact] else { return nil }
@@ -358,7 +365,7 @@ public struct Router: Sendable {
         return AgentSnapshot(
             id: id, state: a.shownState, capacity: Int(a.capacity), load: Int(a.load),
             offered: Int(a.offeredCount), assigned: Int(a.activeCount - a.offeredCount),
-            missedOffersInARow: Int(a.missedInARow))
+            missedOffersInARow: Int(a.missedInARow), wrapUpUntil: a.wrapUpUntil)
     }
 
     /// Queue depths, longest waits and agents by state. O(contacts + agents): for dashboards, not hot paths.

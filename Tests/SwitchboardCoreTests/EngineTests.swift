@@ -129,6 +129,32 @@ struct EngineHarness {
         #expect(h.events.contains(.caseReopened(first.caseID, contact: again.contact, at: h.now)))
     }
 
+    /// Completing for "whoever holds it" names the agent it was assigned to and does what
+    /// completing by name does (units into wrap-up, reported in the agent's `wrapUpUntil`); a
+    /// contact only offered, or unknown, is refused and changes nothing.
+    @Test func completingForTheAssigneeNamesItAndStartsItsWrapUp() throws {
+        var h = try EngineHarness { $0.routing.wrapUp.chat = .seconds(20) }
+        try h.login("ann")
+        let offered = try h.push(NewContact(channel: .chat))
+        let before = h.engine.agent("ann")
+        #expect(throws: SwitchboardError.self) {
+            try h.engine.complete(offered.contact, Completion(resolved: true), at: h.now, events: &h.events)
+        }
+        #expect(h.engine.agent("ann") == before)
+        #expect(throws: SwitchboardError.self) {
+            try h.engine.complete(ContactID(999), Completion(resolved: true), at: h.now, events: &h.events)
+        }
+        try h.accept(offered.contact, "ann")
+        h.clock.advance(seconds: 5)
+        h.events.removeAll()
+        let agent = try h.engine.complete(offered.contact, Completion(resolved: true), at: h.now, events: &h.events)
+        #expect(agent == "ann")
+        let ann = try #require(h.engine.agent("ann"))
+        #expect(ann.assigned == 0 && ann.state == .wrapUp)
+        #expect(ann.wrapUpUntil == h.now + .seconds(20))
+        #expect(h.engine.caseSummary(offered.caseID)?.status == .closed)
+    }
+
     /// Deadlines run in order, each stamped with its own time: an unanswered offer expires at its timeout.
     @Test func advanceRunsDeadlinesAtTheirOwnTime() throws {
         var h = try EngineHarness { $0.routing.offerTimeout.chat = .seconds(30) }

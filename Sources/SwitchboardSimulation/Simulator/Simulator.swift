@@ -104,7 +104,6 @@ struct Replication {
         /// Reporting interval by arrival; -1 in the warm-up or after the horizon.
         var interval: Int32
         var customer: Int32
-        var agent: Int32
         var channel: UInt8
         var state: State
         var delayed: Bool
@@ -117,16 +116,14 @@ struct Replication {
         enum State: UInt8 { case waiting, answered, abandoned, completed }
     }
 
-    /// The fields every assignment reads (the name it is found by, the count it bumps) come
-    /// first, in one cache line; the profile, read at login only, last.
+    /// An agent of the roster. What it holds and how long its wrap-up lasts are the engine's to
+    /// know (`Engine.agent(_:)`); the simulator asks only about agents leaving, which keeps
+    /// assignments and completions free of any lookup by name.
     struct AgentRecord {
         let id: AgentID
-        var active: Int32 = 0
         var loggedIn = false
         /// Rostered off while busy: away, logs out when its last contact and wrap-up end.
         var leaving = false
-        /// When the agent's last wrap-up ends (microseconds); in wrap-up while it is ahead.
-        var wrapUpEndsAt: Int64 = 0
         let group: Int32
         let profile: AgentProfile
     }
@@ -196,6 +193,8 @@ struct Replication {
     var pending = NewContact(channel: .voice)
     var records = Table<ContactRecord>()
     var agents: [AgentRecord] = []
+    /// Agents with `leaving` set: while none is, a completion needs no word about its agent.
+    var leavers = 0
     var agentIndex = AgentLookup()
     var groupAgents: [[Int32]]
     var customers: [CustomerRecord] = []
@@ -377,7 +376,7 @@ struct Replication {
             case .leave:
                 let a = Int(e.a)
                 // It may have come back to work since (a later interval needed it) and left again.
-                if agents[a].loggedIn && agents[a].leaving && agents[a].active == 0 && agents[a].wrapUpEndsAt <= e.time {
+                if agents[a].loggedIn && agents[a].leaving && isDone(a, at: e.time) {
                     try logout(a, at: e.time)
                 }
             case .boundary:
@@ -550,7 +549,7 @@ struct Replication {
         }
         let interval: Int32 = t >= warmUpMicros && t < horizonEnd ? Int32((t - warmUpMicros) / intervalMicros) : -1
         let slot = records.count
-        records.append(ContactRecord(arrival: t, interval: interval, customer: customer, agent: -1, channel: UInt8(c),
+        records.append(ContactRecord(arrival: t, interval: interval, customer: customer, channel: UInt8(c),
                                      state: .waiting, delayed: false, repeatDraw: draw,
                                      languageChoice: UInt16(truncatingIfNeeded: (languageChoice ?? -1) + 1),
                                      topicChoice: UInt16(truncatingIfNeeded: (topicChoice ?? -1) + 1)))
@@ -622,34 +621,46 @@ struct Replication {
     mutating func complete(slot: Int, at t: Int64) throws(SwitchboardError) {
         try identifyIfReturning(slot: slot, answered: true, at: t)
         let rec = records[slot]
-        let agent = Int(rec.agent)
         let plan = plans[Int(rec.channel)]
         let willRepeat = rec.customer >= 0 && returns(rec, answered: true)
         records[slot].state = .completed
         inSystem -= 1
-        try engine.complete(ContactID(UInt64(slot + 1)), by: agents[agent].id, Completion(resolved: !willRepeat),
-                            at: Instant(microseconds: t), events: &events)
+        let agent = try engine.complete(ContactID(UInt64(slot + 1)), Completion(resolved: !willRepeat),
+                                        at: Instant(microseconds: t), events: &events)
         busyUnits -= plan.cost
         if plan.wrapUpMicros > 0 {
             // The units stay taken through the wrap-up, a known span: its unit-seconds go to the
             // figures now, and nothing needs to happen when it ends (the engine frees the units on
             // its own timer) unless the agent is leaving.
-            let end = t + plan.wrapUpMicros
-            accrueBusy(units: plan.cost, from: t, to: end)
-            agents[agent].wrapUpEndsAt = max(agents[agent].wrapUpEndsAt, end)
+            accrueBusy(units: plan.cost, from: t, to: t + plan.wrapUpMicros)
         }
-        agents[agent].active -= 1
-        if agents[agent].leaving && agents[agent].active == 0 { try leaveAfterWrapUp(agent, at: t) }
+        if leavers > 0, let a = agentIndex.find(agent, agents: agents), agents[Int(a)].leaving {
+            try leaveAfterWrapUp(Int(a), at: t)
+        }
         maybeRepeat(slot: slot, answered: true, at: t)
     }
 
-    /// A leaving agent with nothing left to handle logs out now, or when its wrap-up ends.
+    /// Whether the agent holds no contact and its wrap-up is over by `t` (the engine's view).
+    func isDone(_ a: Int, at t: Int64) -> Bool {
+        guard let s = engine.agent(agents[a].id) else { return true }
+        return s.assigned + s.offered == 0 && s.wrapUpUntil.microseconds <= t
+    }
+
+    /// A leaving agent that holds no contact logs out now, or when its wrap-up ends; one still
+    /// busy leaves at its last completion.
     mutating func leaveAfterWrapUp(_ a: Int, at t: Int64) throws(SwitchboardError) {
-        if agents[a].wrapUpEndsAt <= t {
+        guard let s = engine.agent(agents[a].id), s.assigned + s.offered == 0 else { return }
+        if s.wrapUpUntil.microseconds <= t {
             try logout(a, at: t)
         } else {
-            queue.push(time: agents[a].wrapUpEndsAt, kind: .leave, a: Int32(a))
+            queue.push(time: s.wrapUpUntil.microseconds, kind: .leave, a: Int32(a))
         }
+    }
+
+    /// Marks an agent leaving or back, keeping `leavers` in step.
+    mutating func setLeaving(_ a: Int, _ leaving: Bool) {
+        if agents[a].leaving != leaving { leavers += leaving ? 1 : -1 }
+        agents[a].leaving = leaving
     }
 
     /// Adds `units` taken from `start` to `end` to the unit-seconds of the intervals that span
@@ -668,7 +679,7 @@ struct Replication {
     mutating func logout(_ a: Int, at t: Int64) throws(SwitchboardError) {
         try engine.logout(agents[a].id, at: Instant(microseconds: t), events: &events)
         agents[a].loggedIn = false
-        agents[a].leaving = false
+        setLeaving(a, false)
         capacityUnits -= agents[a].profile.capacity
     }
 
@@ -682,7 +693,7 @@ struct Replication {
             for a in groupAgents[g] where agents[Int(a)].loggedIn && !agents[Int(a)].leaving { on += 1 }
             if on < target {
                 for a in groupAgents[g] where on < target && agents[Int(a)].leaving {
-                    agents[Int(a)].leaving = false
+                    setLeaving(Int(a), false)
                     try engine.setStatus(agents[Int(a)].id, to: .available, at: now, events: &events)
                     on += 1
                 }
@@ -707,7 +718,7 @@ struct Replication {
                 // Idle first (newest first), then busy ones go away.
                 for a in groupAgents[g].reversed() where on > target {
                     let ai = Int(a)
-                    if agents[ai].loggedIn && !agents[ai].leaving && agents[ai].active == 0 && agents[ai].wrapUpEndsAt <= t {
+                    if agents[ai].loggedIn && !agents[ai].leaving && isDone(ai, at: t) {
                         try logout(ai, at: t)
                         on -= 1
                     }
@@ -715,9 +726,9 @@ struct Replication {
                 for a in groupAgents[g].reversed() where on > target {
                     let ai = Int(a)
                     if agents[ai].loggedIn && !agents[ai].leaving {
-                        agents[ai].leaving = true
+                        setLeaving(ai, true)
                         try engine.setStatus(agents[ai].id, to: .away, at: now, events: &events)
-                        if agents[ai].active == 0 { try leaveAfterWrapUp(ai, at: t) }
+                        try leaveAfterWrapUp(ai, at: t)
                         on -= 1
                     }
                 }
@@ -762,9 +773,9 @@ struct Replication {
             case .contactOffered(let offer, _, let at):
                 // Only when the engine leaves accepting to us (`engineAcceptsOffers` off).
                 try engine.accept(offer.contact, by: offer.agent, at: at, events: &events)
-            case .contactAssigned(let id, let agentID, _, _, _, let at):
+            case .contactAssigned(let id, _, _, _, _, let at):
                 let slot = Int(id.rawValue) - 1
-                guard slot < records.count, let agent = agentIndex.find(agentID, agents: agents) else { continue }
+                guard slot < records.count else { continue }
                 let rec = records[slot]
                 let c = Int(rec.channel)
                 if rec.delayed {
@@ -773,8 +784,6 @@ struct Replication {
                     if plans[c].patience != nil { stalePatience += 1 }
                 }
                 records[slot].state = .answered
-                records[slot].agent = agent
-                agents[Int(agent)].active += 1
                 busyUnits += plans[c].cost
                 let waitMicros = at.microseconds - rec.arrival
                 if rec.interval >= 0 {

@@ -428,15 +428,20 @@ public struct Engine: Sendable {
         publish(at: now, events: &events)
     }
 
-    /// The agent finished: the outcome goes into the case history (resolved closes the case), the
-    /// agent wraps up, then takes more work.
-    /// Starts loading into cache what completing or ending `contact` reads first (the router's
-    /// record of it and the engine's): for a caller that knows its next operation, as the
-    /// simulator knows its next event. A hint; changes nothing.
-    public mutating func prefetch(_ contact: ContactID) {
-        guard let slot = router.prefetch(contact) else { return }
+    /// The router's slot for a contact in progress (see `Router.slot(of:)`), for a caller that
+    /// will ask for `prefetch(slot:)` later.
+    public mutating func slot(of contact: ContactID) -> Int? {
+        router.slot(of: contact)
+    }
+
+    /// Starts loading into cache what completing or ending the contact in router slot `slot`
+    /// reads first (the router's record of it and the engine's): for a caller that knows its
+    /// next operation, as the simulator knows its next event. A hint; changes nothing, whatever
+    /// the slot.
+    public mutating func prefetch(slot: Int) {
+        router.prefetch(slot: slot)
         live.withUnsafeBufferPointer { l in
-            if slot < l.count, let base = l.baseAddress { sb_prefetch(base + slot) }
+            if slot >= 0 && slot < l.count, let base = l.baseAddress { sb_prefetch(base + slot) }
         }
     }
 
@@ -459,6 +464,8 @@ public struct Engine: Sendable {
         return agent
     }
 
+    /// The agent finished: the outcome goes into the case history (resolved closes the case), the
+    /// agent wraps up, then takes more work.
     public mutating func complete(_ contact: ContactID, by agent: AgentID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) {
         guard let slot = router.slot(of: contact) else { throw .notFound("\(contact) is not in progress (unknown, or already ended)", field: "contact_id") }
         let info = live[slot]

@@ -280,21 +280,18 @@ public struct Router: Sendable {
         contactIndex[contact].map { Int($0) }
     }
 
-    /// Starts loading into cache the record of a contact the caller will complete or end next
-    /// (the simulator, one event ahead): written minutes ago, it is long out of cache, and the
-    /// load would otherwise stall the operation. A hint; changes nothing. Returns the contact's
-    /// slot, as `slot(of:)`. (Mutating only so that a call from another module passes the router
-    /// by reference rather than copying it.)
-    @discardableResult
-    public mutating func prefetch(_ contact: ContactID) -> Int? {
-        guard let s = contactIndex[contact] else { return nil }
+    /// Starts loading into cache the record of the contact in `slot`, which the caller will
+    /// complete or end next (the simulator, one event ahead): written minutes ago, it is long out
+    /// of cache, and the load would otherwise stall the operation. A hint; changes nothing,
+    /// whatever the slot. (Mutating only so that a call from another module passes the router by
+    /// reference rather than copying it.)
+    public mutating func prefetch(slot: Int) {
         contacts.withUnsafeBufferPointer { c in
-            guard let base = c.baseAddress, Int(s) < c.count else { return }
-            let record = UnsafeRawPointer(base + Int(s))
+            guard let base = c.baseAddress, slot >= 0 && slot < c.count else { return }
+            let record = UnsafeRawPointer(base + slot)
             sb_prefetch(record)
             sb_prefetch(record + MemoryLayout<ContactRecord>.size - 1)
         }
-        return Int(s)
     }
 
     /// Starts loading into cache the agent record the earliest timer reads when it is a wrap-up

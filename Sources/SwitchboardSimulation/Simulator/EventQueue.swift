@@ -8,7 +8,7 @@ struct SimEvent {
         case repeatArrival
         /// Contact slot `a` runs out of patience (ignored if it was answered first).
         case patience
-        /// The agent handling contact slot `a` finishes it.
+        /// The agent handling contact slot `a` finishes it (`b`: the engine's slot for it, a hint).
         case completion
         /// Agent `a`, rostered off, was still wrapping up: it logs out if it is done by now.
         case leave

@@ -441,7 +441,7 @@ struct Replication {
         guard let next = top, next.kind == .completion || next.kind == .patience else { return }
         let slot = Int(next.a)
         if let record = records.address(of: slot) { sb_prefetch(record) }
-        if next.kind == .completion { engine.prefetch(ContactID(UInt64(slot + 1))) }
+        if next.kind == .completion { engine.prefetch(slot: Int(next.b)) }
     }
 
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.
@@ -795,7 +795,10 @@ struct Replication {
                     cells[ii].totalWait += w
                     if w > cells[ii].maxWait { cells[ii].maxWait = w }
                 }
-                queue.push(time: at.microseconds + plans[c].handle.draw(&rng), kind: .completion, a: Int32(slot))
+                // The engine's slot for the contact rides along, for `prefetchAfter` (it holds
+                // while the contact is assigned; finding it now costs nothing, the entry is hot).
+                queue.push(time: at.microseconds + plans[c].handle.draw(&rng), kind: .completion, a: Int32(slot),
+                           b: Int32(truncatingIfNeeded: engine.slot(of: id) ?? -1))
             case .contactAbandoned(let id, _, _, _, let at):
                 let slot = Int(id.rawValue) - 1
                 guard slot < records.count else { continue }

@@ -42,7 +42,7 @@ let package = Package(
         // MARK: The pure core: standard library and swift-collections only.
         /// A cache-prefetch hint, which Swift does not expose: one inline C function, no I/O.
         .target(name: "CPrefetch", path: "Sources/CPrefetch"),
-        .target(name: "SwitchboardDomain", swiftSettings: strict),
+        .target(name: "SwitchboardDomain", dependencies: ["CPrefetch"], swiftSettings: strict),
         .target(
             name: "SwitchboardThreading",
             dependencies: ["SwitchboardDomain"],

@@ -429,17 +429,17 @@ public struct Engine: Sendable {
     }
 
     /// The router's slot for a contact in progress (see `Router.slot(of:)`), for a caller that
-    /// will ask for `prefetch(slot:)` later.
+    /// will ask for `prefetch(_:slot:)` later.
     public mutating func slot(of contact: ContactID) -> Int? {
         router.slot(of: contact)
     }
 
-    /// Starts loading into cache what completing or ending the contact in router slot `slot`
-    /// reads first (the router's record of it and the engine's): for a caller that knows its
-    /// next operation, as the simulator knows its next event. A hint; changes nothing, whatever
-    /// the slot.
-    public mutating func prefetch(slot: Int) {
-        router.prefetch(slot: slot)
+    /// Starts loading into cache what completing or ending `contact`, in router slot `slot`,
+    /// reads first (where its id is looked up, the router's record of it and the engine's): for
+    /// a caller that knows its next operation, as the simulator knows its next event. A hint;
+    /// changes nothing, whatever the slot.
+    public mutating func prefetch(_ contact: ContactID, slot: Int) {
+        router.prefetch(slot: slot, contact: contact)
         live.withUnsafeBufferPointer { l in
             if slot >= 0 && slot < l.count, let base = l.baseAddress { sb_prefetch(base + slot) }
         }

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// A map for ids handed out by a counter (contact numbers), where most live entries are recent:
 /// a ring indexed by the id itself for the newest ids, and a `UInt64Map` for the few old ones.
 ///
@@ -50,6 +52,15 @@ public struct SequentialIDMap<Value>: Sendable where Value: Sendable {
         }
         @inlinable set {
             if let newValue { updateValue(newValue, forKey: key) } else { removeValue(forKey: key) }
+        }
+    }
+
+    /// Starts loading into cache the place where `key` would be found, without reading it (a
+    /// hint for a caller that will look it up shortly; see `Router.prefetch(slot:contact:)`).
+    @inlinable public func prefetch(_ key: UInt64) {
+        guard key &- base < UInt64(ring.count) else { return }
+        ring.withUnsafeBufferPointer { r in
+            if let start = r.baseAddress { sb_prefetch(start + (Int(truncatingIfNeeded: key) & mask)) }
         }
     }
 

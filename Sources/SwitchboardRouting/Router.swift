@@ -280,12 +280,13 @@ public struct Router: Sendable {
         contactIndex[contact].map { Int($0) }
     }
 
-    /// Starts loading into cache the record of the contact in `slot`, which the caller will
-    /// complete or end next (the simulator, one event ahead): written minutes ago, it is long out
-    /// of cache, and the load would otherwise stall the operation. A hint; changes nothing,
-    /// whatever the slot. (Mutating only so that a call from another module passes the router by
-    /// reference rather than copying it.)
-    public mutating func prefetch(slot: Int) {
+    /// Starts loading into cache the record of `contact`, in `slot`, which the caller will
+    /// complete or end next (the simulator, one event ahead), and where its id is looked up:
+    /// written minutes ago, both are long out of cache, and each load would otherwise stall the
+    /// operation. A hint; changes nothing, whatever the slot. (Mutating only so that a call from
+    /// another module passes the router by reference rather than copying it.)
+    public mutating func prefetch(slot: Int, contact: ContactID) {
+        contactIndex.map.prefetch(contact.rawValue)
         contacts.withUnsafeBufferPointer { c in
             guard let base = c.baseAddress, slot >= 0 && slot < c.count else { return }
             let record = UnsafeRawPointer(base + slot)

@@ -441,7 +441,7 @@ struct Replication {
         guard let next = top, next.kind == .completion || next.kind == .patience else { return }
         let slot = Int(next.a)
         if let record = records.address(of: slot) { sb_prefetch(record) }
-        if next.kind == .completion { engine.prefetch(slot: Int(next.b)) }
+        if next.kind == .completion { engine.prefetch(ContactID(UInt64(slot + 1)), slot: Int(next.b)) }
     }
 
     /// Adds capacity-in-use and capacity-logged-in time up to `t` to the current interval.

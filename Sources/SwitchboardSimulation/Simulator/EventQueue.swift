@@ -50,7 +50,9 @@ struct SimEvent {
 /// it; now a pop sifts through a heap of one bucket's events, and most pushes are appends.
 /// (time, seq) is a total order, so events come out in exactly the order one heap would give.
 struct EventQueue {
-    private var near: [SimEvent] = []
+    /// A `Table`, not an array: a pop and a push each wrote to it several times, and each write to
+    /// an array asks the runtime whether its storage is shared.
+    private var near = Table<SimEvent>(capacity: 1024)
     private var ring: [[SimEvent]]
     private var ringCount = 0
     private var far: [SimEvent] = []
@@ -70,11 +72,11 @@ struct EventQueue {
         shift = Int64(bucketShift)
         mask = buckets - 1
         ring = Array(repeating: [], count: buckets)
-        near.reserveCapacity(Swift.min(reserve, 1024))
+        near.reserveCapacity(Swift.max(1024, Swift.min(reserve, 1 << 16)))
     }
 
     /// The next event `pop` returns. (`near` is empty only when everything is.)
-    var top: SimEvent? { near.first }
+    var top: SimEvent? { near.count > 0 ? near[0] : nil }
 
     mutating func push(time: Int64, kind: SimEvent.Kind, a: Int32 = 0, b: Int32 = 0) {
         file(stamp(time: time, kind: kind, a: a, b: b))
@@ -90,8 +92,14 @@ struct EventQueue {
     }
 
     mutating func pop() -> SimEvent? {
-        guard let first = near.first else { return nil }
-        Self.removeRoot(&near)
+        guard near.count > 0 else { return nil }
+        let first = near[0]
+        let last = near.removeLast()
+        if near.count > 0 {
+            let h = near.elementsBuffer
+            h[0] = last
+            Self.siftDown(h, 0)
+        }
         count -= 1
         if near.isEmpty && count > 0 { advance() }
         return first
@@ -101,7 +109,7 @@ struct EventQueue {
     /// is left pops in the same order as before: (time, seq) is a total order, whatever the layout.
     mutating func removeAll(where dead: (SimEvent) -> Bool) {
         near.removeAll(where: dead)
-        Self.heapify(&near)
+        Self.heapify(near.elementsBuffer)
         far.removeAll(where: dead)
         Self.heapify(&far)
         ringCount = 0
@@ -118,7 +126,7 @@ struct EventQueue {
         let bucket = e.time >> shift
         if bucket <= base {
             near.append(e)
-            Self.siftUp(&near, near.count - 1)
+            Self.siftUp(near.elementsBuffer, near.count - 1)
         } else if bucket - base <= Int64(mask) + 1 {
             ring[Int(truncatingIfNeeded: bucket) & mask].append(e)
             ringCount += 1
@@ -135,10 +143,12 @@ struct EventQueue {
             var bucket = base + 1
             while ring[Int(truncatingIfNeeded: bucket) & mask].isEmpty { bucket += 1 }
             base = bucket
-            // `near` is empty: its buffer goes to the ring slot, keeping its capacity.
-            swap(&near, &ring[Int(truncatingIfNeeded: bucket) & mask])
+            // `near` is empty: the bucket's events move in, and the bucket keeps its capacity.
+            let slot = Int(truncatingIfNeeded: bucket) & mask
+            near.append(contentsOf: ring[slot])
+            ring[slot].removeAll(keepingCapacity: true)
             ringCount -= near.count
-            Self.heapify(&near)
+            Self.heapify(near.elementsBuffer)
         } else if let f = far.first {
             base = f.time >> shift
         } else {
@@ -154,21 +164,29 @@ struct EventQueue {
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
-            siftDown(&heap, 0)
+            heap.withUnsafeMutableBufferPointer { siftDown($0, 0) }
         }
     }
 
     private static func heapify(_ heap: inout [SimEvent]) {
-        guard heap.count > 1 else { return }
-        var i = (heap.count - 2) / 4  // the last parent
+        heap.withUnsafeMutableBufferPointer { heapify($0) }
+    }
+
+    private static func heapify(_ h: UnsafeMutableBufferPointer<SimEvent>) {
+        guard h.count > 1 else { return }
+        var i = (h.count - 2) / 4  // the last parent
         while i >= 0 {
-            siftDown(&heap, i)
+            siftDown(h, i)
             i -= 1
         }
     }
 
     private static func siftUp(_ heap: inout [SimEvent], _ index: Int) {
-        heap.withUnsafeMutableBufferPointer { h in
+        heap.withUnsafeMutableBufferPointer { siftUp($0, index) }
+    }
+
+    private static func siftUp(_ h: UnsafeMutableBufferPointer<SimEvent>, _ index: Int) {
+        do {
             var i = index
             let item = h[i]
             while i > 0 {
@@ -184,8 +202,8 @@ struct EventQueue {
         }
     }
 
-    private static func siftDown(_ heap: inout [SimEvent], _ index: Int) {
-        heap.withUnsafeMutableBufferPointer { h in
+    private static func siftDown(_ h: UnsafeMutableBufferPointer<SimEvent>, _ index: Int) {
+        do {
             let n = h.count
             var i = index
             let item = h[i]

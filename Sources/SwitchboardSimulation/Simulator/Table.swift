@@ -29,6 +29,7 @@ struct Table<Element: BitwiseCopyable> {
     }
 
     var count: Int { buffer.withUnsafeMutablePointerToHeader { $0.pointee.count } }
+    var isEmpty: Bool { count == 0 }
 
     /// Elements stay where they are until the next `append` that grows the table.
     private var elements: UnsafeMutablePointer<Element> { buffer.withUnsafeMutablePointerToElements { $0 } }
@@ -65,6 +66,47 @@ struct Table<Element: BitwiseCopyable> {
         old.withUnsafeMutablePointerToElements { from in
             buffer.withUnsafeMutablePointerToElements { to in to.initialize(from: from, count: count) }
         }
+    }
+
+    /// Removes and returns the last element.
+    @discardableResult
+    mutating func removeLast() -> Element {
+        let n = count
+        precondition(n > 0, "removeLast from an empty table")
+        return buffer.withUnsafeMutablePointers { h, e in
+            h.pointee.count = n - 1
+            return e[n - 1]
+        }
+    }
+
+    /// Empties the table, keeping its capacity.
+    mutating func removeAll() {
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.count = 0 }
+    }
+
+    /// Removes the elements `dead` names, keeping the others in order.
+    mutating func removeAll(where dead: (Element) -> Bool) {
+        let n = count
+        var kept = 0
+        buffer.withUnsafeMutablePointerToElements { e in
+            for i in 0..<n where !dead(e[i]) {
+                e[kept] = e[i]
+                kept += 1
+            }
+        }
+        buffer.withUnsafeMutablePointerToHeader { $0.pointee.count = kept }
+    }
+
+    /// Appends every element of `other`.
+    mutating func append(contentsOf other: [Element]) {
+        reserveCapacity(count + other.count)
+        for e in other { append(e) }
+    }
+
+    /// The elements in place, for an algorithm that works on the buffer (a heap's sift). Valid
+    /// until the next call that grows the table.
+    var elementsBuffer: UnsafeMutableBufferPointer<Element> {
+        UnsafeMutableBufferPointer(start: elements, count: count)
     }
 
     /// The address of element `index` (for a prefetch hint), or nil when out of range.

@@ -220,8 +220,7 @@ struct Replication {
     var inSystem = 0
     var eventCount = 0
 
-    /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`
-    /// (one uniqueness check per update instead of two).
+    /// Figures per channel and interval, flat: channel `c`, interval `i` at `c * intervals + i`.
     var cells: Table<CellCounts>
     var busyUnitSeconds: [Double]
     var capacityUnitSeconds: [Double]
@@ -824,10 +823,11 @@ struct Replication {
     }
 }
 
-/// The simulator's agent index for an `AgentID`, which the engine names in every assignment. A
-/// `Dictionary` hashes the string with SipHash on each lookup, which showed in profiles; this
-/// hashes its bytes eight at a time into a `UInt64Map` and confirms the name on a hit (names that
-/// share a hash, which a roster is unlikely to have, go to a plain dictionary).
+/// The simulator's agent index for an `AgentID`, for the agent a completion names while some
+/// agent is leaving. (It was read on every assignment once, when a `Dictionary`'s SipHash showed
+/// in profiles.) It hashes the name's bytes eight at a time into a `UInt64Map` and confirms the
+/// name on a hit (names that share a hash, which a roster is unlikely to have, go to a plain
+/// dictionary).
 struct AgentLookup {
     var byHash = UInt64Map<Int32>()
     var sharedHash: [AgentID: Int32] = [:]

@@ -457,10 +457,14 @@ public struct Engine: Sendable {
     /// `complete(_:by:_:at:events:)`.
     @discardableResult
     public mutating func complete(_ contact: ContactID, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) throws(SwitchboardError) -> AgentID {
-        guard let agent = router.assignee(of: contact) else {
+        guard let slot = router.slot(of: contact) else {
             throw .notFound("\(contact) is not assigned to an agent (unknown, waiting, offered, or already ended)", field: "contact_id")
         }
-        try complete(contact, by: agent, completion, at: now, events: &events)
+        let info = live[slot]
+        if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
+        clearScratch()
+        let agent = try router.completeForAssignee(contact, wrapUp: completion.wrapUp, at: now, events: &scratch)
+        recordCompletion(contact, by: agent, info, completion, at: now, events: &events)
         return agent
     }
 
@@ -472,6 +476,12 @@ public struct Engine: Sendable {
         if let csat = completion.csat, !csat.isFinite { throw .invalidArgument("csat must be a finite number", field: "csat") }
         clearScratch()
         try router.complete(contact, by: agent, wrapUp: completion.wrapUp, at: now, events: &scratch)
+        recordCompletion(contact, by: agent, info, completion, at: now, events: &events)
+    }
+
+    /// What follows a completion the router accepted: the event, the case history, the KPIs,
+    /// and what the router did since (the freed units taking work).
+    mutating func recordCompletion(_ contact: ContactID, by agent: AgentID, _ info: LiveContact, _ completion: Completion, at now: Instant, events: inout [EngineEvent]) {
         if publishing.contains(.completed) {
             events.append(.contactCompleted(contact, agent: agent, case: info.caseID, channel: info.channel, resolved: completion.resolved, at: now))
         }

@@ -245,6 +245,23 @@ extension Router {
             }
             slot = s
         }
+        try finishCompletion(slot, by: a, wrapUp: wrapUp, at: now, events: &events)
+    }
+
+    /// Completes a contact for the agent it is assigned to and names that agent; otherwise as
+    /// `complete(_:by:wrapUp:at:events:)`, without finding the agent by name first (for a caller
+    /// that follows contacts, not agents: the simulator).
+    public mutating func completeForAssignee(_ contact: ContactID, wrapUp: Span? = nil, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) -> AgentID {
+        guard let slot = contactIndex[contact], contacts[Int(slot)].phase == .assigned else {
+            throw .notFound("\(contact) is not assigned to an agent (unknown, waiting, offered, or already ended)", field: "contact_id")
+        }
+        let a = contacts[Int(slot)].agent
+        try finishCompletion(slot, by: a, wrapUp: wrapUp, at: now, events: &events)
+        return agentIDs[Int(a)]
+    }
+
+    /// The completion itself, once the contact and its agent are known.
+    mutating func finishCompletion(_ slot: Int32, by a: Int32, wrapUp: Span?, at now: Instant, events: inout [RoutingEvent]) throws(SwitchboardError) {
         let c = contacts[Int(slot)]
         if let wrapUp, wrapUp < .zero { throw .invalidArgument("wrap-up must not be negative", field: "wrap_up") }
         let span = wrapUp ?? policy.wrapUp[c.channel]

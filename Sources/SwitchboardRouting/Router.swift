@@ -308,13 +308,6 @@ public struct Router: Sendable {
         }
     }
 
-    /// The agent a contact is assigned to (accepted, not yet completed), or nil. (Mutating only
-    /// so that a call from another module passes the router by reference rather than copying it.)
-    public mutating func assignee(of contact: ContactID) -> AgentID? {
-        guard let s = contactIndex[contact], contacts[Int(s)].phase == .assigned else { return nil }
-        return agentIDs[Int(contacts[Int(s)].agent)]
-    }
-
     /// Where a contact stands, or nil if the router does not know it.
     public func phase(of contact: ContactID) -> ContactPhase? {
         guard let slot = contactIndex[contact] else { return nil }

@@ -37,6 +37,25 @@ import Testing
         #expect(table.address(of: 3) == nil && table.address(of: 2) != nil)
     }
 
+    /// Removing the last, removing by a test and appending an array leave what an array would.
+    @Test func removalsAndAppendingAnArrayMatchAnArray() {
+        var table = Table<Int>(capacity: 2)
+        var reference: [Int] = []
+        for v in 0..<50 {
+            table.append(v)
+            reference.append(v)
+        }
+        #expect(table.removeLast() == reference.removeLast())
+        table.removeAll { $0 % 3 == 0 }
+        reference.removeAll { $0 % 3 == 0 }
+        table.append(contentsOf: [7, 8, 9])
+        reference.append(contentsOf: [7, 8, 9])
+        #expect(table.array(0..<table.count) == reference)
+        #expect(Array(table.elementsBuffer) == reference)
+        while !table.isEmpty { table.removeLast() }
+        #expect(table.count == 0)
+    }
+
     /// The documented difference from an array: a copy is the same table.
     @Test func aCopyIsTheSameTable() {
         let table = Table(repeating: 0, count: 2)

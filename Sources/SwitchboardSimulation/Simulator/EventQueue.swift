@@ -186,45 +186,41 @@ struct EventQueue {
     }
 
     private static func siftUp(_ h: UnsafeMutableBufferPointer<SimEvent>, _ index: Int) {
-        do {
-            var i = index
-            let item = h[i]
-            while i > 0 {
-                let parent = (i - 1) >> 2
-                if item < h[parent] {
-                    h[i] = h[parent]
-                    i = parent
-                } else {
-                    break
-                }
+        var i = index
+        let item = h[i]
+        while i > 0 {
+            let parent = (i - 1) >> 2
+            if item < h[parent] {
+                h[i] = h[parent]
+                i = parent
+            } else {
+                break
             }
-            h[i] = item
         }
+        h[i] = item
     }
 
     private static func siftDown(_ h: UnsafeMutableBufferPointer<SimEvent>, _ index: Int) {
-        do {
-            let n = h.count
-            var i = index
-            let item = h[i]
-            while true {
-                let first = 4 * i + 1
-                if first >= n { break }
-                var child = first
-                let end = min(first + 4, n)
-                var c = first + 1
-                while c < end {
-                    if h[c] < h[child] { child = c }
-                    c += 1
-                }
-                if h[child] < item {
-                    h[i] = h[child]
-                    i = child
-                } else {
-                    break
-                }
+        let n = h.count
+        var i = index
+        let item = h[i]
+        while true {
+            let first = 4 * i + 1
+            if first >= n { break }
+            var child = first
+            let end = min(first + 4, n)
+            var c = first + 1
+            while c < end {
+                if h[c] < h[child] { child = c }
+                c += 1
             }
-            h[i] = item
+            if h[child] < item {
+                h[i] = h[child]
+                i = child
+            } else {
+                break
+            }
         }
+        h[i] = item
     }
 }

@@ -1,5 +1,5 @@
-/// A growable table of plain values for one replication's hot per-contact and per-cell figures,
-/// whose element writes cost a bounds check and a store.
+/// A growable table of plain values for one replication's hot per-contact and per-cell figures
+/// and its event queue's current bucket, whose element writes cost a bounds check and a store.
 ///
 /// Why not `Array`: every write through an array held by a struct first asks the runtime whether
 /// the buffer is shared (`swift_isUniquelyReferenced`, a call that is not inlined), and a
@@ -7,8 +7,8 @@
 /// was about 2 % of the run from the simulator's tables alone. A replication owns its tables and
 /// never hands them out, so it has no use for copy-on-write.
 ///
-/// **Reference semantics:** a copy of a `Table` is the same table. Only `Replication` holds one;
-/// a copy is taken only to read (`dropStalePatience`).
+/// **Reference semantics:** a copy of a `Table` is the same table. Only `Replication` and its
+/// `EventQueue` hold them; a copy is taken only to read (`dropStalePatience`).
 struct Table<Element: BitwiseCopyable> {
     struct Header {
         var count: Int
@@ -77,11 +77,6 @@ struct Table<Element: BitwiseCopyable> {
             h.pointee.count = n - 1
             return e[n - 1]
         }
-    }
-
-    /// Empties the table, keeping its capacity.
-    mutating func removeAll() {
-        buffer.withUnsafeMutablePointerToHeader { $0.pointee.count = 0 }
     }
 
     /// Removes the elements `dead` names, keeping the others in order.

@@ -187,8 +187,9 @@ struct Bucket: Sendable {
 ///   who speak the language and have `skillA`, each under the index score (skill level, spare
 ///   capacity, idle time) of its best idle agent, one heap per spare-capacity class, so a call
 ///   never walks past agents with room only for an email.
-/// - `queues`: non-empty buckets whose two most demanding skills are `skillA`/`skillB`, one heap per
-///   (channel, minimum level of `skillA`), with the router's `cellNonEmpty` marking which heaps hold any. An agent
+/// - queues (in the router's `cellQueues`): non-empty buckets whose two most demanding skills are
+///   `skillA`/`skillB`, one heap per (channel, minimum level of `skillA`), with the router's
+///   `cellNonEmpty` marking which heaps hold any. An agent
 ///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
 ///   freed capacity never looks at a queue it cannot serve for those reasons.
 struct Cell: Sendable {
@@ -197,7 +198,6 @@ struct Cell: Sendable {
     var language: Int32
     var skillA: Int32
     var skillB: Int32
-    var queues: [IndexedHeap<OrderKey>] = Array(repeating: IndexedHeap(), count: Cell.queueCount)
 
     @inline(__always) static func queue(channel: Int, level: Int) -> Int { channel * 10 + max(0, level - 1) }
 }

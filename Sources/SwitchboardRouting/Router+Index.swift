@@ -41,6 +41,7 @@ extension Router {
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
         cells.append(Cell(language: language, skillA: skillA, skillB: skillB))
+        cellQueues.append(contentsOf: repeatElement(IndexedHeap(), count: Cell.queueCount))
         idleHeaps.append(contentsOf: repeatElement(IndexedHeap(), count: classCosts.count))
         cellIndex[k] = c
         cellNonEmpty.append(0)
@@ -151,7 +152,7 @@ extension Router {
                 for i in 0..<n {
                     let m = bucketMembers[bi][i]
                     let c = Int(bucketCells[bi][i])
-                    cells[c].queues[q].remove(member: m, positions: &positions)
+                    cellQueues[c &* Cell.queueCount &+ q].remove(member: m, positions: &positions)
                     noteQueueTop(cell: c, queue: q)
                     freeMembers.append(m)
                     bucketMembers[bi][i] = -1
@@ -163,7 +164,7 @@ extension Router {
         if buckets[bi].registered {
             for i in 0..<n {
                 let c = Int(bucketCells[bi][i])
-                cells[c].queues[q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+                cellQueues[c &* Cell.queueCount &+ q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
                 noteQueueTop(cell: c, queue: q)
             }
         } else {
@@ -171,7 +172,7 @@ extension Router {
                 let m = allocateMember()
                 let c = Int(bucketCells[bi][i])
                 bucketMembers[bi][i] = m
-                cells[c].queues[q].insert(top.order, owner: b, member: m, positions: &positions)
+                cellQueues[c &* Cell.queueCount &+ q].insert(top.order, owner: b, member: m, positions: &positions)
                 noteQueueTop(cell: c, queue: q)
             }
             buckets[bi].registered = true
@@ -195,7 +196,7 @@ extension Router {
     /// with its first contact reserved.
     @inline(__always) mutating func noteLoneReservation(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
-        if cells[c].queues[q].count == 1 && bucketTopReserved[Int(cells[c].queues[q].entries[0].owner)] {
+        if cellQueues[c &* Cell.queueCount &+ q].count == 1 && bucketTopReserved[Int(cellQueues[c &* Cell.queueCount &+ q].entries[0].owner)] {
             cellLoneReserved[c] |= bit
         } else {
             cellLoneReserved[c] &= ~bit
@@ -207,7 +208,7 @@ extension Router {
     @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
         let base = c &* Cell.queueCount
-        if let first = cells[c].queues[q].entries.first {
+        if let first = cellQueues[c &* Cell.queueCount &+ q].entries.first {
             queueTops[base &+ q] = first.key
             cellNonEmpty[c] |= bit
         } else {
@@ -1001,13 +1002,13 @@ extension Router {
                 }
                 continue
             }
-            let count = cells[cell].queues[q].count
+            let count = cellQueues[cell &* Cell.queueCount &+ q].count
             let l = 2 * Int(f.index) + 1
-            if l < count { search.insert(FrontierEntry(key: cells[cell].queues[q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
+            if l < count { search.insert(FrontierEntry(key: cellQueues[cell &* Cell.queueCount &+ q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
             if l + 1 < count {
-                search.insert(FrontierEntry(key: cells[cell].queues[q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
+                search.insert(FrontierEntry(key: cellQueues[cell &* Cell.queueCount &+ q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
             }
-            let b = cells[cell].queues[q].entries[Int(f.index)].owner
+            let b = cellQueues[cell &* Cell.queueCount &+ q].entries[Int(f.index)].owner
             let tooBig = channelCosts[q / 10] > spare
             if tooBig && bucketTopReserved[Int(b)] { continue }
             result.considered += 1

@@ -82,7 +82,7 @@ extension Router {
             if b.registered, let top = heap.min {
                 for (i, cell) in bucketCells[bi].enumerated() {
                     let pos = Int(positions[Int(bucketMembers[bi][i])])
-                    let e = cells[Int(cell)].queues[Int(b.queue)].entries[pos]
+                    let e = cellQueues[Int(cell) &* Cell.queueCount &+ Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
                 }
             }
@@ -92,10 +92,10 @@ extension Router {
         for c in cells.indices {
             let base = c * Cell.queueCount
             for q in 0..<Cell.queueCount {
-                let top = cells[c].queues[q].entries.first?.key ?? OrderKey(key: .max, id: .max)
+                let top = cellQueues[c &* Cell.queueCount &+ q].entries.first?.key ?? OrderKey(key: .max, id: .max)
                 if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
-                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cells[c].queues[q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
-                let entries = cells[c].queues[q].entries
+                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cellQueues[c &* Cell.queueCount &+ q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
+                let entries = cellQueues[c &* Cell.queueCount &+ q].entries
                 let loneReserved = entries.count == 1 && bucketTopReserved[Int(entries[0].owner)]
                 if (cellLoneReserved[c] >> UInt64(q)) & 1 != (loneReserved ? 1 : 0) { problems.append("cell \(c) queue \(q) has a wrong lone-reservation bit") }
             }

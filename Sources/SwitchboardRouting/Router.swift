@@ -122,6 +122,9 @@ public struct Router: Sendable {
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []
+    /// Each cell's queue heaps (see `Cell`), `Cell.queueCount` per cell from `cell * Cell.queueCount`:
+    /// in one array rather than one per cell, so reaching a heap's entries is one load fewer.
+    var cellQueues: [IndexedHeap<OrderKey>] = []
     /// Idle agents per cell and spare-capacity class (`idleHeapIndex`): the profiles filed there,
     /// each under its best agent's key in the cell *or a smaller one*. A profile's best agent
     /// getting better is filed in every cell at once; getting worse (it took work: the usual case)

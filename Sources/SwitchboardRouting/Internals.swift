@@ -114,6 +114,30 @@ struct Signature: Sendable {
     /// The bucket for each relaxation step (index 0: no relaxation). Equal neighbours mean the step
     /// changes nothing for this signature.
     var stepBuckets: [Int32]
+    /// `stepBuckets[0]` and the first step whose bucket differs from it (`stepBuckets.count`:
+    /// none), beside the array's reference (in the padding the key leaves, so the record stays
+    /// 160 bytes): a new contact's placement reads these and not the array, whose storage is a
+    /// cache miss of its own on most arrivals.
+    var firstBucket: Int32
+    var firstChange: Int32
+
+    init(key: SignatureKey, stepBuckets: [Int32]) {
+        self.key = key
+        self.stepBuckets = stepBuckets
+        firstBucket = stepBuckets[0]
+        firstChange = Int32(stepBuckets.firstIndex { $0 != stepBuckets[0] } ?? stepBuckets.count)
+    }
+
+    /// The bucket at relaxation step `step`.
+    @inline(__always) func bucket(atStep step: Int) -> Int32 { step == 0 ? firstBucket : stepBuckets[step] }
+
+    /// The first step after `step` whose bucket differs from that step's (`stepBuckets.count`: none).
+    @inline(__always) func nextChange(after step: Int) -> Int {
+        if step == 0 { return Int(firstChange) }
+        var next = step + 1
+        while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
+        return next
+    }
 }
 
 /// Effective requirements at one relaxation step: the unit of waiting.

@@ -558,7 +558,7 @@ extension Router {
         let si = Int(slot)
         let step = stepFor(slot, now: now)
         contacts[si].step = Int32(step)
-        let b = signatures[Int(contacts[si].signature)].stepBuckets[step]
+        let b = signatures[Int(contacts[si].signature)].bucket(atStep: step)
         contacts[si].bucket = b
         if contacts[si].excludedAgent >= 0 && now >= contacts[si].excludedUntil { contacts[si].excludedAgent = -1 }
         // If a contact with the same requirements already waits and bars no agent, then (by the
@@ -573,10 +573,8 @@ extension Router {
         insertWaiting(slot)
         if announce { events.append(.queued(contacts[si].id, channel: contacts[si].channel, step: step)) }
         // The next step that changes this contact's bucket.
-        let stepBuckets = signatures[Int(contacts[si].signature)].stepBuckets
-        var next = step + 1
-        while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
-        if next < stepBuckets.count {
+        let next = signatures[Int(contacts[si].signature)].nextChange(after: step)
+        if next < steps.count {
             schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, lane: TimerLane.relaxation(step: next), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         }
     }

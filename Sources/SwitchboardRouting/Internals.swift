@@ -285,8 +285,6 @@ struct AgentRecord: Sendable {
     var missedInARow: Int32 = 0
     /// When the last of the agent's wrap-ups ends (see `AgentSnapshot.wrapUpUntil`).
     var wrapUpUntil: Instant = .zero
-    /// Bumped at each logout, so wrap-up timers from an earlier session do nothing.
-    var epoch: UInt32 = 0
     /// The contact (slot) this agent is draining its units for: it takes no other work until the
     /// contact fits, then gets it. -1: none.
     var reservedFor: Int32 = -1

@@ -52,6 +52,7 @@ extension Router {
         } else {
             slot = Int32(agents.count)
             agents.append(AgentRecord(order: nextAgentOrder))
+            agentEpochs.append(0)
             agentIDs.append(profile.id)
             agentActive.append(contentsOf: repeatElement(-1, count: Self.activeInline))
             agentActiveSpill.append([])
@@ -110,7 +111,7 @@ extension Router {
         agents[ai].wrapUpUnits = 0
         agents[ai].wrapUpCount = 0
         agents[ai].wrapUpUntil = .zero
-        agents[ai].epoch &+= 1
+        agentEpochs[ai] &+= 1
         refreshAgentIndex(slot)
         var i = 0
         while i < Int(agents[ai].activeCount) {
@@ -273,7 +274,7 @@ extension Router {
             agents[Int(a)].wrapUpUnits += cost
             agents[Int(a)].wrapUpCount += 1
             agents[Int(a)].wrapUpUntil = Swift.max(agents[Int(a)].wrapUpUntil, now + span)
-            schedule(.wrapUpEnd, at: now + span, lane: TimerLane.wrapUp(c.channel), slot: a, version: agents[Int(a)].epoch, ident: 0, units: cost)
+            schedule(.wrapUpEnd, at: now + span, lane: TimerLane.wrapUp(c.channel), slot: a, version: agentEpochs[Int(a)], ident: 0, units: cost)
         } else {
             agents[Int(a)].load -= cost
         }
@@ -544,7 +545,7 @@ extension Router {
             let c = contacts[Int(t.slot)]
             return c.id.rawValue == t.ident && c.phase == .waiting && c.excludedAgent >= 0 && c.excludedUntil <= t.at
         case .wrapUpEnd:
-            return agents[Int(t.slot)].epoch == t.version
+            return agentEpochs[Int(t.slot)] == t.version
         }
     }
 

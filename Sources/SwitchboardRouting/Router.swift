@@ -39,6 +39,10 @@ public struct Router: Sendable {
 
     var agentIndex: [AgentID: Int32] = [:]
     var agents: [AgentRecord] = []
+    /// Per agent, bumped at each logout, so wrap-up timers from an earlier session do nothing.
+    /// Apart from `agents`, four bytes an agent: the timer queue checks the next wrap-up end's on
+    /// every `nextDeadline`, and in the record that check was a cache miss of its own.
+    var agentEpochs: [UInt32] = []
     // Per-agent storage kept apart from `agents` so hot reads copy nothing reference-counted.
     var agentIDs: [AgentID] = []
     /// Contacts offered or assigned to each agent (slots), the first eight of them, at

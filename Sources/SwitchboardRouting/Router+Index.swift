@@ -873,14 +873,12 @@ extension Router {
         return m
     }
 
-    /// How many too-big buckets (whose first contact has waited long enough to reserve) one
-    /// freed-capacity search looks at for a head of line.
+    /// What freed capacity found for one agent: the first waiting contact in order that it may take
+    /// and that fits its spare units, and the first in order that it may take at all (which may be
+    /// too big: the candidate for a capacity reservation). Slots, -1 for none.
+    /// How many too-big buckets one freed-capacity search looks at for a head of line.
     static let headLookLimit = 8
 
-    /// What freed capacity found for one agent: the first waiting contact in order that it may take
-    /// and that fits its spare units, and the first in order that it may take at all, counting a
-    /// contact too big for it only when first in its line and waiting at least
-    /// `reserveCapacityAfter` (the candidate for a capacity reservation). Slots, -1 for none.
     struct ContactSearch {
         var fitting: Int32 = -1
         var head: Int32 = -1
@@ -891,8 +889,7 @@ extension Router {
     /// heap positions), masked to the channels that fit in `reach` units and the levels the agent
     /// meets, so it looks only at buckets whose first contact is ahead of the answer. With `reach`
     /// above the agent's spare units, contacts too big for it now are looked at only until the
-    /// first that fits is found, to name the head of its line among those old enough to reserve
-    /// (`reservationKeyOffsets` skips most of the rest unread). A contact another agent holds a
+    /// first that fits is found, to name the head of its line. A contact another agent holds a
     /// reservation for is never the head (one reservation per bucket at a time), but any agent it
     /// fits may take it.
     mutating func findContact(for slot: Int32, reach: Int32, now: Instant) -> ContactSearch {
@@ -903,11 +900,8 @@ extension Router {
         var result = ContactSearch()
         var headLooks = 0
 
-        /// Offers bucket `b` as the answer or, when it is too big, its first contact as the head if
-        /// that contact has waited long enough to reserve. Returns false only for a first contact
-        /// too young to reserve: that look does not count against `headLookLimit`, so which lines
-        /// the head is chosen from never depends on how tight `reservationKeyOffsets` are.
-        @inline(__always) func look(at b: Int32, _ router: inout Router) -> Bool {
+        /// Offers bucket `b` as the answer, or as the head when it is too big; returns whether it was looked at.
+        @inline(__always) func look(at b: Int32, _ router: inout Router) {
             if router.buckets[Int(b)].cost <= spare {
                 if let (k, s) = router.firstEligible(in: b, agent: slot, spare: spare, below: fitKey, now: now) {
                     fitKey = k
@@ -917,21 +911,17 @@ extension Router {
                         result.head = s
                     }
                 }
-                return true
+            } else if let (k, s) = router.firstEligible(in: b, agent: slot, spare: spare, below: Swift.min(headKey, fitKey), now: now) {
+                headKey = k
+                result.head = s
             }
-            guard let (k, s) = router.firstEligible(in: b, agent: slot, spare: spare, below: Swift.min(headKey, fitKey), now: now) else { return true }
-            let c = router.contacts[Int(s)]
-            guard now - c.arrivedAt >= router.policy.reserveCapacityAfter[c.channel] else { return false }
-            headKey = k
-            result.head = s
-            return true
         }
 
         for ch in 0..<4 {
             let personal = agents[ai].personalBuckets[ch]
             if personal >= 0, buckets[Int(personal)].live > 0, buckets[Int(personal)].cost <= reach {
                 result.considered += 1
-                _ = look(at: personal, &self)
+                look(at: personal, &self)
             }
         }
         let fit = channelFit(spare: reach)
@@ -1028,7 +1018,8 @@ extension Router {
             // at the agent's levels (a cache miss in the level table, for nothing, most of the time).
             let requirements = buckets[Int(b)].key.requirements
             guard requirements[1] == 0 || meets(slot, requirements) else { continue }
-            if look(at: b, &self) && tooBig { headLooks += 1 }
+            if tooBig { headLooks += 1 }
+            look(at: b, &self)
         }
         return result
     }

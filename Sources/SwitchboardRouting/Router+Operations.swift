@@ -198,7 +198,6 @@ extension Router {
         contacts[si].signature = sig
         contacts[si].agent = -1
         contacts[si].version &+= 1
-        notePriority(priority, channel: channel)
         contacts[si].orderKey = orderKey(arrivedAt: arrivedAt, channel: channel, priority: priority)
         contacts[si].arrivedAt = arrivedAt
         contacts[si].relaxFrom = arrivedAt
@@ -358,7 +357,6 @@ extension Router {
         contacts[si].signature = sig
         contacts[si].language = language
         contacts[si].priority = UInt8(priority)
-        notePriority(priority, channel: c.channel)
         contacts[si].orderKey = orderKey(arrivedAt: c.arrivedAt, channel: c.channel, priority: priority)
         if wasWaiting { place(slot, rule: .bestIdleAgent, now: now, events: &events, announce: false) }
         settleReleasedReservations(now: now, events: &events)
@@ -496,28 +494,6 @@ extension Router {
             packed.merge(skill: try internSkill(r.skill, field: "\(field)[\(i)].skill"), level: r.minimumLevel)
         }
         return packed
-    }
-
-    /// A contact of a lower priority than any before on its channel widens the channel's
-    /// reservation bound (see `reservationKeyOffsets`): called before the contact can wait.
-    @inline(__always) mutating func notePriority(_ priority: Int, channel: Channel) {
-        let ch = channel.index
-        guard priority < lowestPriority[ch] else { return }
-        lowestPriority[ch] = priority
-        reservationKeyOffsets[ch] = Self.reservationKeyOffset(policy, channel: channel, lowestPriority: priority)
-    }
-
-    /// `reservationKeyOffsets` for one channel: a contact of priority at least `lowestPriority`
-    /// that has waited `reserveCapacityAfter` has an order key of at most `now` plus this.
-    static func reservationKeyOffset(_ policy: RoutingPolicy, channel: Channel, lowestPriority: Int) -> Int64 {
-        let after = policy.reserveCapacityAfter[channel].microseconds
-        let sl = Int64(policy.serviceLevelWeight * Double(policy.serviceLevelTarget[channel].microseconds))
-        let (credit, creditOverflow) = policy.priorityCredit.microseconds.multipliedReportingOverflow(by: Int64(lowestPriority - 1))
-        let (offset, overflow) = sl.subtractingReportingOverflow(after)
-        // A bound out of range (a reservation never due, or a huge credit) lets nothing through.
-        guard after <= Int64.max / 4, !creditOverflow, !overflow else { return Int64.min / 4 }
-        let (bound, boundOverflow) = offset.subtractingReportingOverflow(credit)
-        return boundOverflow ? Int64.min / 4 : Swift.max(bound, Int64.min / 4)
     }
 
     /// Inlined, as `score` is, so that calling it copies no router.

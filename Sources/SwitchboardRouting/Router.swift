@@ -171,17 +171,11 @@ public struct Router: Sendable {
     let classCosts: [Int32]
     /// Capacity cost by channel index.
     let channelCosts: [Int32]
-    /// By channel index: service-level offset of the order key minus `reserveCapacityAfter`, minus
-    /// the priority credit of the lowest priority the channel has seen (`lowestPriority`). A
+    /// By channel index: service-level offset of the order key minus `reserveCapacityAfter`. A
     /// waiting contact whose order key exceeds `now` plus this cannot yet have waited long enough
     /// to reserve capacity (its arrival is at least its key minus the offset), so the head-of-line
-    /// search never looks at it. Counting the credit matters: with every contact at priority 5,
-    /// each key is 4 credits (a minute, by default) ahead of its arrival, and a bound without
-    /// them would let every voice contact through, only for the head found to be too young.
-    var reservationKeyOffsets: [Int64]
-    /// By channel index: the lowest priority of any contact routed so far (10 before the first).
-    /// It only falls, so the offsets above stay true of every contact that waits.
-    var lowestPriority: [Int] = Array(repeating: 10, count: Channel.allCases.count)
+    /// search never looks at it.
+    let reservationKeyOffsets: [Int64]
 
     /// Offers carry the best few candidates and their scores (`Explanation.candidates`). A caller
     /// that never reads offers (the simulator, whose agents accept at once) turns it off: no agent
@@ -244,7 +238,11 @@ public struct Router: Sendable {
         self.minimumCost = Int32(Channel.allCases.map { policy.capacityCost[$0] }.min() ?? 1)
         self.classCosts = Set(Channel.allCases.map { Int32(policy.capacityCost[$0]) }).sorted()
         self.channelCosts = Channel.allCases.map { Int32(policy.capacityCost[$0]) }
-        self.reservationKeyOffsets = Channel.allCases.map { Self.reservationKeyOffset(policy, channel: $0, lowestPriority: 10) }
+        self.reservationKeyOffsets = Channel.allCases.map { ch in
+            let sl = Int64(policy.serviceLevelWeight * Double(policy.serviceLevelTarget[ch].microseconds))
+            let after = policy.reserveCapacityAfter[ch].microseconds
+            return after > Int64.max / 4 ? Int64.min / 4 : sl &- after
+        }
         search.storage.reserveCapacity(256)
         agentSearch.storage.reserveCapacity(256)
     }

@@ -116,38 +116,6 @@ import Testing
         #expect(h.isWaiting(call))
     }
 
-    /// The head of line an agent reserves for is the first, in order, of the contacts too big for
-    /// it that have waited `reserveCapacityAfter`: a call ahead in line (priority 10) but too young
-    /// to reserve does not stop the agent reserving for a chat that has waited past its 15 s, and
-    /// the chat (order key 0 s) goes before an older call of priority 1 (order key 20 s).
-    @Test func aCallTooYoungToReserveDoesNotHideAChatThatHasWaitedLongEnough() throws {
-        var h = try Harness {
-            $0.reserveCapacityAfter.voice = .seconds(5)
-            $0.reserveCapacityAfter.chat = .seconds(15)
-        }
-        try h.login("a")
-        var held: [ContactID] = []
-        for channel in [Channel.chat, .chat, .email] {
-            held.append(try h.push(channel))
-            try h.accept(held.last!, "a")
-        }
-        let oldCall = try h.push(.voice, priority: 1)  // 100 units; "a" has 7 spare
-        let chat = try h.push(.chat)  // 34 units
-        h.advance(seconds: 20)
-        let newCall = try h.push(.voice, priority: 10)  // first in line, not waited yet
-        h.advance(seconds: 1)
-        try h.complete(held[2], "a")  // 32 spare: nothing fits; the chat is reserved
-        let email = try h.push(.email)
-        #expect(h.isWaiting(email))
-        try h.complete(held[0], "a")  // 66 spare: the chat fits, then the email in what is left
-        let chatOffer = h.events.lazy.compactMap { if case .offered(let o) = $0, o.contact == chat { o } else { nil } }.first
-        #expect(chatOffer?.agent == "a")
-        #expect(chatOffer?.explanation.rule == .reservedCapacity)
-        #expect(h.offeredTo(email) == "a")
-        #expect(h.isWaiting(newCall) && h.isWaiting(oldCall))
-        #expect(h.router.invariantViolations(at: h.now).isEmpty)
-    }
-
     /// A reserved agent takes nothing else, not even a contact that names it as preferred agent:
     /// that contact goes to another eligible agent.
     @Test func reservedAgentIsNotOfferedContactsThatNameIt() throws {

@@ -292,6 +292,11 @@ extension Router {
         Int(skill) < levelStride ? Int(levelTable[Int(agent) &* levelStride &+ Int(skill)]) : 0
     }
 
+    /// `level` of every agent of profile `p`.
+    @inline(__always) func level(profile p: Int, _ skill: Int32) -> Int {
+        Int(skill) < levelStride ? Int(profileLevelTable[p &* levelStride &+ Int(skill)]) : 0
+    }
+
     /// Makes room in the level table for skill indexes below `needed`.
     mutating func growLevelTable(toHold needed: Int) {
         guard needed > levelStride else { return }
@@ -301,7 +306,12 @@ extension Router {
         for a in 0..<agents.count {
             for s in 0..<levelStride { table[a * stride + s] = levelTable[a * levelStride + s] }
         }
+        var profileTable = [UInt8](repeating: 0, count: profiles.count * stride)
+        for p in 0..<profiles.count {
+            for s in 0..<levelStride { profileTable[p * stride + s] = profileLevelTable[p * levelStride + s] }
+        }
         levelTable = table
+        profileLevelTable = profileTable
         levelStride = stride
     }
 
@@ -327,6 +337,8 @@ extension Router {
         let p = Int32(profiles.count)
         profiles.append(key)
         profileIndex[key] = p
+        profileLevelTable.append(contentsOf: repeatElement(0, count: levelStride))
+        for (s, l) in skillIDs { profileLevelTable[Int(p) * levelStride + Int(s)] = UInt8(l) }
         for (s, _) in skillIDs {
             profilesWithSkill[Int(s)].append(p)
             for lang in langIDs where lang != 0 { profilesWithLanguageSkill[Self.languageSkillKey(lang, s), default: []].append(p) }
@@ -488,7 +500,7 @@ extension Router {
         var held = AgentKey.unfiled
         if let top = profileHeaps[ph].heap.min {
             let skill = cells[cell].skillA
-            key = cellKey(top.key, level: skill == 0 ? 0 : UInt8(level(top.agent, skill)))
+            key = cellKey(top.key, level: skill == 0 ? 0 : UInt8(level(profile: owner, skill)))
             held = top.key
         }
         idleHeaps[heap].update(member: m, key: key, positions: &idlePositions)
@@ -729,7 +741,7 @@ extension Router {
                         let ph = Int(root.owner) &* classes &+ h
                         guard let top = profileHeaps[ph].heap.storage.first else { continue }
                         let skill = cells[Int(cell)].skillA
-                        let lv = skill == 0 ? 0 : level(top.agent, skill)
+                        let lv = skill == 0 ? 0 : level(profile: Int(root.owner), skill)
                         let key = cellKey(top.key, level: UInt8(lv))
                         agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
                     } else if root.key != .unfiled {
@@ -781,7 +793,7 @@ extension Router {
                         continue
                     }
                     let skill = cells[Int(f.cell)].skillA
-                    let lv = skill == 0 ? 0 : level(top.agent, skill)
+                    let lv = skill == 0 ? 0 : level(profile: Int(entry.owner), skill)
                     let key = cellKey(top.key, level: UInt8(lv))
                     if key != entry.key {
                         // The best agent fell behind since the cell filed it (the cell's key is
@@ -873,12 +885,12 @@ extension Router {
         return m
     }
 
-    /// What freed capacity found for one agent: the first waiting contact in order that it may take
-    /// and that fits its spare units, and the first in order that it may take at all (which may be
-    /// too big: the candidate for a capacity reservation). Slots, -1 for none.
     /// How many too-big buckets one freed-capacity search looks at for a head of line.
     static let headLookLimit = 8
 
+    /// What freed capacity found for one agent: the first waiting contact in order that it may take
+    /// and that fits its spare units, and the first in order that it may take at all (which may be
+    /// too big: the candidate for a capacity reservation). Slots, -1 for none.
     struct ContactSearch {
         var fitting: Int32 = -1
         var head: Int32 = -1

@@ -134,6 +134,13 @@ extension Router {
             }
         }
         for p in profiles.indices {
+            var skills: [UInt32] = []
+            for s in 1..<levelStride where profileLevelTable[p * levelStride + s] != 0 {
+                skills.append(PackedRequirements.pack(skill: Int32(s), level: Int(profileLevelTable[p * levelStride + s])))
+            }
+            if skills != profiles[p].skills { problems.append("profile \(p) has levels \(skills) in its level table, not \(profiles[p].skills)") }
+        }
+        for p in profiles.indices {
             let filedExpected = zip(profileCells[p], profileCellLevels[p]).filter { cellSearched[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
             let filedListed = zip(profileFiledCells[p], profileFiledLevels[p]).map { "\($0.0):\($0.1)" }.sorted()
             if filedExpected != filedListed { problems.append("profile \(p) lists filed cells \(filedListed), expected \(filedExpected)") }

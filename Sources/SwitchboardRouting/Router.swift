@@ -101,6 +101,10 @@ public struct Router: Sendable {
     var profileHeldMax: [AgentKey] = []
     /// Skill levels, `levelStride` bytes per agent (0: does not have the skill).
     var levelTable: [UInt8] = []
+    /// The same per profile, whose agents all have its levels: the walk for idle agents keys a
+    /// profile's best agent by its level in the cell's skill, and reading it here (a few hundred
+    /// bytes for all profiles) rather than in that agent's row spares a cache miss per profile met.
+    var profileLevelTable: [UInt8] = []
     var levelStride = 8
     var nextAgentOrder: UInt64 = 0
 

@@ -213,9 +213,9 @@ struct Bucket: Sendable {
 ///   never walks past agents with room only for an email.
 /// - queues (in the router's `cellQueues`): non-empty buckets whose two most demanding skills are
 ///   `skillA`/`skillB`, one heap per (channel, minimum level of `skillA`), with the router's
-///   `cellNonEmpty` marking which heaps hold any. An agent
-///   masks in only the heaps whose channel fits its spare capacity and whose level it meets, so
-///   freed capacity never looks at a queue it cannot serve for those reasons.
+///   `cellNonEmpty` marking which heaps hold any. An agent masks in only the heaps whose channel
+///   fits its spare capacity and whose level it meets, so freed capacity never looks at a queue it
+///   cannot serve for those reasons.
 struct Cell: Sendable {
     static let queueCount = 40  // 4 channels × levels 1–10
 

@@ -196,7 +196,8 @@ extension Router {
     /// with its first contact reserved.
     @inline(__always) mutating func noteLoneReservation(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
-        if cellQueues[c &* Cell.queueCount &+ q].count == 1 && bucketTopReserved[Int(cellQueues[c &* Cell.queueCount &+ q].entries[0].owner)] {
+        let heap = c &* Cell.queueCount &+ q
+        if cellQueues[heap].count == 1 && bucketTopReserved[Int(cellQueues[heap].entries[0].owner)] {
             cellLoneReserved[c] |= bit
         } else {
             cellLoneReserved[c] &= ~bit
@@ -208,7 +209,7 @@ extension Router {
     @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
         let base = c &* Cell.queueCount
-        if let first = cellQueues[c &* Cell.queueCount &+ q].entries.first {
+        if let first = cellQueues[base &+ q].entries.first {
             queueTops[base &+ q] = first.key
             cellNonEmpty[c] |= bit
         } else {
@@ -1014,13 +1015,14 @@ extension Router {
                 }
                 continue
             }
-            let count = cellQueues[cell &* Cell.queueCount &+ q].count
+            let heap = cell &* Cell.queueCount &+ q
+            let count = cellQueues[heap].count
             let l = 2 * Int(f.index) + 1
-            if l < count { search.insert(FrontierEntry(key: cellQueues[cell &* Cell.queueCount &+ q].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
+            if l < count { search.insert(FrontierEntry(key: cellQueues[heap].entries[l].key, cell: f.cell, queue: f.queue, index: Int32(l))) }
             if l + 1 < count {
-                search.insert(FrontierEntry(key: cellQueues[cell &* Cell.queueCount &+ q].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
+                search.insert(FrontierEntry(key: cellQueues[heap].entries[l + 1].key, cell: f.cell, queue: f.queue, index: Int32(l + 1)))
             }
-            let b = cellQueues[cell &* Cell.queueCount &+ q].entries[Int(f.index)].owner
+            let b = cellQueues[heap].entries[Int(f.index)].owner
             let tooBig = channelCosts[q / 10] > spare
             if tooBig && bucketTopReserved[Int(b)] { continue }
             result.considered += 1

@@ -92,10 +92,10 @@ extension Router {
         for c in cells.indices {
             let base = c * Cell.queueCount
             for q in 0..<Cell.queueCount {
-                let top = cellQueues[c &* Cell.queueCount &+ q].entries.first?.key ?? OrderKey(key: .max, id: .max)
+                let entries = cellQueues[base + q].entries
+                let top = entries.first?.key ?? OrderKey(key: .max, id: .max)
                 if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
-                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (cellQueues[c &* Cell.queueCount &+ q].isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
-                let entries = cellQueues[c &* Cell.queueCount &+ q].entries
+                if (cellNonEmpty[c] >> UInt64(q)) & 1 != (entries.isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
                 let loneReserved = entries.count == 1 && bucketTopReserved[Int(entries[0].owner)]
                 if (cellLoneReserved[c] >> UInt64(q)) & 1 != (loneReserved ? 1 : 0) { problems.append("cell \(c) queue \(q) has a wrong lone-reservation bit") }
             }

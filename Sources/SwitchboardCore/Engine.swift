@@ -429,7 +429,9 @@ public struct Engine: Sendable {
     }
 
     /// The router's slot for a contact in progress (see `Router.slot(of:)`), for a caller that
-    /// will ask for `prefetch(_:slot:)` later.
+    /// will ask for `prefetch(_:slot:)` later. Mutating, as the two hints below are, though none
+    /// changes anything: a call from another module then passes the engine by reference rather
+    /// than copying it.
     public mutating func slot(of contact: ContactID) -> Int? {
         router.slot(of: contact)
     }

@@ -82,7 +82,7 @@ struct IndexedHeap<Key: Comparable>: Sendable where Key: Sendable {
 }
 
 /// A plain binary min-heap over an array (no index): used for waiting contacts inside a bucket
-/// (with lazy deletion by version), for timers, and as the frontier of both searches' walks.
+/// (with lazy deletion by version), for timers, and for a profile's idle agents.
 struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
     var storage: [Element] = []
 
@@ -112,13 +112,6 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
         let last = storage.removeLast()
         if !storage.isEmpty { siftDown(0, moving: last) }
         return first
-    }
-
-    /// Empties the heap, keeping its storage: one `removeLast` per element, since a heap used as
-    /// a search's scratch holds a handful between uses, and `removeAll(keepingCapacity:)` goes
-    /// through the generic `replaceSubrange`, which costs more than that.
-    mutating func removeAll() {
-        while !storage.isEmpty { storage.removeLast() }
     }
 
     /// Rebuilds the heap keeping only elements that pass `keep` (Floyd's heapify, O(n)).
@@ -151,5 +144,92 @@ struct BinaryHeap<Element: Comparable & Sendable>: Sendable {
             }
             s[i] = moving
         }
+    }
+}
+
+/// A binary min-heap for a search's frontier: scratch space that one search fills and empties,
+/// whose inserts and pops are loads and stores only.
+///
+/// Why not `BinaryHeap`: each write to an array asks the runtime whether its storage is shared
+/// (`swift_isUniquelyReferenced`, a call that is not inlined), and an append or a pop writes twice.
+/// A freed-capacity search inserts about fifteen entries and pops a few, so the walks' two
+/// `BinaryHeap`s asked that about forty times per search. This heap asks once, in `reset`, which
+/// every search calls before its first insert: a router copy whose buffer is shared gets its own
+/// there, so no two copies ever write one buffer, and the router keeps its value semantics.
+/// Nothing is read across searches.
+struct FrontierHeap<Element: Comparable & BitwiseCopyable>: @unchecked Sendable {
+    /// The elements' memory: the pointer never changes (a heap that needs more replaces the whole
+    /// buffer), so reading it costs no exclusivity check.
+    final class Buffer {
+        let base: UnsafeMutablePointer<Element>
+        let capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            base = .allocate(capacity: capacity)
+        }
+
+        deinit { base.deallocate() }
+    }
+
+    private var buffer: Buffer
+    private(set) var count = 0
+
+    init(capacity: Int = 256) {
+        buffer = Buffer(capacity: Swift.max(1, capacity))
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Empties the heap and makes its buffer this copy's own.
+    @inline(__always)
+    mutating func reset() {
+        count = 0
+        if !isKnownUniquelyReferenced(&buffer) { buffer = Buffer(capacity: buffer.capacity) }
+    }
+
+    @inline(__always)
+    mutating func insert(_ e: Element) {
+        if count == buffer.capacity { grow() }
+        let s = buffer.base
+        var i = count
+        count = i &+ 1
+        while i > 0 {
+            let p = (i &- 1) / 2
+            guard e < s[p] else { break }
+            s[i] = s[p]
+            i = p
+        }
+        s[i] = e
+    }
+
+    @inline(__always)
+    mutating func popMin() -> Element? {
+        guard count > 0 else { return nil }
+        let s = buffer.base
+        let first = s[0]
+        let n = count &- 1
+        count = n
+        guard n > 0 else { return first }
+        let moving = s[n]
+        var i = 0
+        while true {
+            let l = 2 &* i &+ 1
+            guard l < n else { break }
+            var c = l
+            if l &+ 1 < n && s[l &+ 1] < s[l] { c = l &+ 1 }
+            guard s[c] < moving else { break }
+            s[i] = s[c]
+            i = c
+        }
+        s[i] = moving
+        return first
+    }
+
+    /// Twice the room, the elements kept. (`reset` made the buffer this copy's own.)
+    private mutating func grow() {
+        let bigger = Buffer(capacity: 2 * buffer.capacity)
+        bigger.base.initialize(from: buffer.base, count: count)
+        buffer = bigger
     }
 }

@@ -686,7 +686,7 @@ extension Router {
     /// A place in the walk for idle agents: a profile's entry in a cell's idle heap (`level` -1;
     /// it stands for the profile's best agent), or an entry deeper in a profile's heap reached
     /// through a cell where the profile has `level`.
-    /// Ordered by `key` alone (the walk's `BinaryHeap`).
+    /// Ordered by `key` alone (the walk's `FrontierHeap`).
     struct AgentFrontier: Comparable {
         var key: AgentKey
         /// `idleHeaps` index for a cell entry, `profileHeaps` index for a profile entry.
@@ -731,7 +731,7 @@ extension Router {
             }
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             let classes = classCosts.count
-            agentSearch.removeAll()
+            agentSearch.reset()
             for k in 0..<bucketAgentCells[Int(b)].count {
                 let cell = bucketAgentCells[Int(b)][k]
                 for h in firstClass..<classes {
@@ -866,7 +866,7 @@ extension Router {
 
     // MARK: Search: best waiting contact for an agent
 
-    /// Ordered by `key` alone (the walk's `BinaryHeap`).
+    /// Ordered by `key` alone (the walk's `FrontierHeap`).
     struct FrontierEntry: Comparable {
         var key: OrderKey
         var cell: Int32
@@ -938,7 +938,7 @@ extension Router {
             }
         }
         let fit = channelFit(spare: reach)
-        search.removeAll()
+        search.reset()
         let profile = Int(agentProfile[ai])
         let usedCells = profileUsedQueues[profile]
         // First every cell's live heaps, in a loop without branches, so the loads of the cells'
@@ -1042,9 +1042,11 @@ extension Router {
     /// re-offer cooldown. When the first in line waits for another agent's units (a reservation)
     /// and does not fit this agent either, the bucket has nothing for it now.
     ///
-    /// Always inlined, like `score`, to spare a copy of the router per bucket looked at; the rare
+    /// Always inlined, like `score`, and `mutating` though it changes nothing, like `consider`:
+    /// called through `findContact`'s `look`, a non-mutating method made a copy of the router per
+    /// bucket looked at (of part of it, or of all 1,048 bytes, as the optimiser chose). The rare
     /// walk past a declined offer is a call of its own.
-    @inline(__always) func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+    @inline(__always) mutating func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
         guard let top = bucketHeaps[bi].storage.first, top.order < bound else { return nil }
         let first = contacts[Int(top.slot)]

@@ -201,12 +201,12 @@ public struct Router: Sendable {
     public var reportsAgentStates = true
 
     // Scratch space reused across calls so decisions allocate nothing.
-    var search = BinaryHeap<FrontierEntry>()
+    var search = FrontierHeap<FrontierEntry>()
     /// `findContact`'s scratch: the cells the agent's profile uses that have a live queue heap it
     /// may take from (packed to the front), and those heaps.
     var scanLive: [UInt64] = []
     var scanCells: [Int32] = []
-    var agentSearch = BinaryHeap<AgentFrontier>()
+    var agentSearch = FrontierHeap<AgentFrontier>()
     /// The best candidates of the decision being made, gathered by the search (`findAgent`,
     /// `offerFromLine`) for `makeOffer` to explain the offer with (only while `explainsOffers`).
     var offerCandidates = TopCandidates()
@@ -247,8 +247,6 @@ public struct Router: Sendable {
             let after = policy.reserveCapacityAfter[ch].microseconds
             return after > Int64.max / 4 ? Int64.min / 4 : sl &- after
         }
-        search.storage.reserveCapacity(256)
-        agentSearch.storage.reserveCapacity(256)
     }
 
     /// Sizes the tables for this many contacts in flight (waiting, offered or assigned) and agents,

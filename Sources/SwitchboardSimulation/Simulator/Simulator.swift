@@ -606,7 +606,7 @@ struct Replication {
 
     /// After a contact ends, its customer may come back later on another channel (same case).
     mutating func maybeRepeat(slot: Int, answered: Bool, at t: Int64) {
-        guard let r = scenario.repeats, let delay = repeatDelay else { return }
+        guard let delay = repeatDelay else { return }  // (set exactly when the scenario has repeats)
         let rec = records[slot]
         guard rec.customer >= 0, returns(rec, answered: answered) else { return }
         let when = t + delay.draw(&rng)

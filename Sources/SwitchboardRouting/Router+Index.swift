@@ -127,13 +127,16 @@ extension Router {
             }
         }
         let b = Int32(buckets.count)
-        buckets.append(Bucket(
+        var record = Bucket(
             key: key, cost: Int32(policy.capacityCost[channel]),
-            queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level))))
+            queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level)))
+        record.agentCells = Int32(bucketAgentCells.count)
+        bucketAgentCells.append(Int32(agentCells.count))
+        bucketAgentCells.append(contentsOf: agentCells)
+        buckets.append(record)
         bucketHeaps.append(BinaryHeap())
         bucketTopReserved.append(false)
         bucketCells.append(queueCells)
-        bucketAgentCells.append(agentCells)
         bucketMembers.append(Array(repeating: -1, count: queueCells.count))
         bucketIndex[key] = b
         if key.target >= 0 { agents[Int(key.target)].personalBuckets[Int(key.channel)] = b }
@@ -620,32 +623,41 @@ extension Router {
 
     // MARK: Eligibility and scoring
 
-    @inline(__always) func meets(_ agent: Int32, _ requirements: PackedRequirements) -> Bool {
+    /// The agent's level in `skill`, read from its profile's row when the caller knows the profile
+    /// (`profile` ≥ 0): the walk for idle agents does, and the profiles' rows, a few hundred
+    /// bytes, stay in cache where the agent's own row was a cache miss per candidate.
+    @inline(__always) func level(_ agent: Int32, profile p: Int, _ skill: Int32) -> Int {
+        p >= 0 ? level(profile: p, skill) : level(agent, skill)
+    }
+
+    /// Whether the agent (of `profile`, or -1 when the caller does not know it) has every level `requirements` asks for.
+    @inline(__always) func meets(_ agent: Int32, profile p: Int = -1, _ requirements: PackedRequirements) -> Bool {
         for i in 0..<16 {
             let v = requirements[i]
             if v == 0 { return true }
-            if level(agent, Int32(v >> 8)) < Int(v & 0xFF) { return false }
+            if level(agent, profile: p, Int32(v >> 8)) < Int(v & 0xFF) { return false }
         }
         return true
     }
 
-    /// Whether agent `a` may take contact `c` (waiting in bucket `b`) right now.
-    @inline(__always) func eligible(_ agentSlot: Int32, contact c: ContactRecord, bucket b: Int32, now: Instant) -> Bool {
+    /// Whether agent `a` may take contact `c` (waiting in bucket `b`) right now. `profile`: the
+    /// agent's, when the caller knows it (see `level(_:profile:_:)`), else -1.
+    @inline(__always) func eligible(_ agentSlot: Int32, profile p: Int = -1, contact c: ContactRecord, bucket b: Int32, now: Instant) -> Bool {
         let a = agents[Int(agentSlot)]
         let bucket = buckets[Int(b)]
         guard a.status == .available, a.reservedFor < 0, a.capacity - a.load >= bucket.cost else { return false }
         if bucket.key.target >= 0 {
             guard bucket.key.target == agentSlot else { return false }
         } else {
-            guard bucket.key.languages.intersects(a.languages), meets(agentSlot, bucket.key.requirements) else { return false }
+            guard bucket.key.languages.intersects(a.languages), meets(agentSlot, profile: p, bucket.key.requirements) else { return false }
         }
         return !(c.excludedAgent == agentSlot && now < c.excludedUntil)
     }
 
     /// The documented scoring formula (see `ScoringWeights`). Always inlined: a call to a
-    /// non-mutating method from a mutating one copies the whole router (864 bytes) to the stack
-    /// first, and this runs for every candidate of every decision.
-    @inline(__always) func score(_ agentSlot: Int32, contact c: ContactRecord, now: Instant) -> Double {
+    /// non-mutating method from a mutating one copies the whole router (1,048 bytes) to the stack
+    /// first, and this runs for every candidate of every decision. `profile`: as for `eligible`.
+    @inline(__always) func score(_ agentSlot: Int32, profile p: Int = -1, contact c: ContactRecord, now: Instant) -> Double {
         let a = agents[Int(agentSlot)]
         let w = policy.scoring
         let sig = signatures[Int(c.signature)].key
@@ -654,7 +666,7 @@ extension Router {
         for i in 0..<16 {
             let v = sig.required[i]
             if v == 0 { break }
-            fit += Double(level(agentSlot, Int32(v >> 8)) - Int(v & 0xFF))
+            fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
             n += 1
         }
         var s = n > 0 ? w.skillLevel * fit / Double(n) : 0
@@ -662,7 +674,7 @@ extension Router {
         for i in 0..<16 {
             let v = sig.preferred[i]
             if v == 0 { break }
-            if level(agentSlot, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+            if level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
         }
         s += w.preferredSkill * Double(preferred)
         if c.language == 0 || a.languages.contains(c.language) { s += w.exactLanguage }
@@ -692,7 +704,8 @@ extension Router {
         /// `idleHeaps` index for a cell entry, `profileHeaps` index for a profile entry.
         var heap: Int32
         var index: Int32
-        var cell: Int32
+        /// A cell entry's cell; a profile entry's profile (its key already counts its level in the cell).
+        var place: Int32
         var level: Int8
         var cls: Int8
 
@@ -732,8 +745,9 @@ extension Router {
             let firstClass = capacityClass(spare: buckets[Int(b)].cost) - 1
             let classes = classCosts.count
             agentSearch.reset()
-            for k in 0..<bucketAgentCells[Int(b)].count {
-                let cell = bucketAgentCells[Int(b)][k]
+            let firstCell = Int(buckets[Int(b)].agentCells) &+ 1
+            for k in firstCell..<(firstCell &+ Int(bucketAgentCells[firstCell &- 1])) {
+                let cell = bucketAgentCells[k]
                 for h in firstClass..<classes {
                     let heap = Int(cell) &* classes &+ h
                     guard let root = idleHeaps[heap].entries.first else { continue }
@@ -744,9 +758,9 @@ extension Router {
                         let skill = cells[Int(cell)].skillA
                         let lv = skill == 0 ? 0 : level(profile: Int(root.owner), skill)
                         let key = cellKey(top.key, level: UInt8(lv))
-                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: cell, level: Int8(lv), cls: Int8(h)))
+                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, place: root.owner, level: Int8(lv), cls: Int8(h)))
                     } else if root.key != .unfiled {
-                        agentSearch.insert(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, cell: cell, level: -1, cls: Int8(h)))
+                        agentSearch.insert(AgentFrontier(key: root.key, heap: Int32(heap), index: 0, place: cell, level: -1, cls: Int8(h)))
                     }
                 }
             }
@@ -777,6 +791,7 @@ extension Router {
                 let heap = Int(f.heap)
                 let a: Int32
                 let live: Bool
+                let profile: Int
                 if f.level < 0 {
                     // A profile in a cell: its best agent, if the cell has its key right; then the
                     // rest of the cell's heap and of the profile's.
@@ -784,7 +799,7 @@ extension Router {
                     let l = 2 * Int(f.index) + 1
                     // (A subtree whose root is unfiled holds nobody idle.)
                     for j in Swift.min(l, count)..<Swift.min(l &+ 2, count) where idleHeaps[heap].entries[j].key != .unfiled {
-                        agentSearch.insert(AgentFrontier(key: idleHeaps[heap].entries[j].key, heap: f.heap, index: Int32(j), cell: f.cell, level: -1, cls: f.cls))
+                        agentSearch.insert(AgentFrontier(key: idleHeaps[heap].entries[j].key, heap: f.heap, index: Int32(j), place: f.place, level: -1, cls: f.cls))
                     }
                     let entry = idleHeaps[heap].entries[Int(f.index)]
                     let ph = Int(entry.owner) &* classes &+ Int(f.cls)
@@ -793,29 +808,31 @@ extension Router {
                         if entry.key != .unfiled { idleRepairs.append((f.heap, entry.member)) }
                         continue
                     }
-                    let skill = cells[Int(f.cell)].skillA
+                    let skill = cells[Int(f.place)].skillA
                     let lv = skill == 0 ? 0 : level(profile: Int(entry.owner), skill)
                     let key = cellKey(top.key, level: UInt8(lv))
                     if key != entry.key {
                         // The best agent fell behind since the cell filed it (the cell's key is
                         // smaller): walk on to it under its real key, and re-key the cell later.
                         idleRepairs.append((f.heap, entry.member))
-                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, cell: f.cell, level: Int8(lv), cls: f.cls))
+                        agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: 0, place: entry.owner, level: Int8(lv), cls: f.cls))
                         continue
                     }
                     a = top.agent
                     live = true
-                    pushProfileChildren(of: 0, in: ph, level: lv, cell: f.cell, cls: f.cls)
+                    profile = Int(entry.owner)
+                    pushProfileChildren(of: 0, in: ph, level: lv, profile: entry.owner, cls: f.cls)
                 } else {
-                    pushProfileChildren(of: Int(f.index), in: heap, level: Int(f.level), cell: f.cell, cls: f.cls)
+                    pushProfileChildren(of: Int(f.index), in: heap, level: Int(f.level), profile: f.place, cls: f.cls)
                     let entry = profileHeaps[heap].heap.storage[Int(f.index)]
                     a = entry.agent
                     live = idleEntryIsLive(entry)
+                    profile = Int(f.place)
                 }
                 visits += 1
-                if live && eligible(a, contact: c, bucket: b, now: now) {
+                if live && eligible(a, profile: profile, contact: c, bucket: b, now: now) {
                     found += 1
-                    consider(a, &tally, contact: c, now: now)
+                    consider(a, profile: profile, &tally, contact: c, now: now)
                 }
             }
             if !idleRepairs.isEmpty { repairIdleMembers() }
@@ -838,10 +855,10 @@ extension Router {
     /// Scores one eligible agent into `tally`. `mutating` though it changes nothing in the router:
     /// a mutating call passes the router by address, where a non-mutating one from inside
     /// `findAgent` would copy all of it first.
-    @inline(__always) mutating func consider(_ a: Int32, _ tally: inout CandidateTally, contact c: ContactRecord, now: Instant) {
+    @inline(__always) mutating func consider(_ a: Int32, profile p: Int = -1, _ tally: inout CandidateTally, contact c: ContactRecord, now: Instant) {
         if a == tally.best || a == tally.namedA || a == tally.namedB { return }
         tally.considered += 1
-        let s = score(a, contact: c, now: now)
+        let s = score(a, profile: p, contact: c, now: now)
         if explainsOffers && (offerCandidates.count < TopCandidates.capacity || s > offerCandidates[offerCandidates.count - 1].score) {
             offerCandidates.offer(ScoredAgent(agent: agentIDs[Int(a)], score: s))
         }
@@ -851,16 +868,16 @@ extension Router {
         }
     }
 
-    /// Puts the children of entry `i` of profile heap `ph` on the walk, under their keys in a cell
-    /// where the profile has `level`.
-    @inline(__always) mutating func pushProfileChildren(of i: Int, in ph: Int, level: Int, cell: Int32, cls: Int8) {
+    /// Puts the children of entry `i` of profile heap `ph` (of `profile`) on the walk, under their
+    /// keys in a cell where the profile has `level`.
+    @inline(__always) mutating func pushProfileChildren(of i: Int, in ph: Int, level: Int, profile: Int32, cls: Int8) {
         let count = profileHeaps[ph].heap.count
         let l = 2 &* i &+ 1
         guard l < count else { return }
         for j in l..<Swift.min(l &+ 2, count) {
             let k = profileHeaps[ph].heap.storage[j].key
             let key = cellKey(k, level: UInt8(level))
-            agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), cell: cell, level: Int8(level), cls: cls))
+            agentSearch.insert(AgentFrontier(key: key, heap: Int32(ph), index: Int32(j), place: profile, level: Int8(level), cls: cls))
         }
     }
 
@@ -1029,9 +1046,9 @@ extension Router {
             // A bucket of one required skill is its cell's `skillA`, at its queue's level, which
             // the agent meets: the profile's mask holds only the levels it meets
             // (`profileQueueMask`), and its language is the cell's. Only more skills need a look
-            // at the agent's levels (a cache miss in the level table, for nothing, most of the time).
+            // at the levels, its profile's (in cache, where the agent's row was a miss).
             let requirements = buckets[Int(b)].key.requirements
-            guard requirements[1] == 0 || meets(slot, requirements) else { continue }
+            guard requirements[1] == 0 || meets(slot, profile: profile, requirements) else { continue }
             if tooBig { headLooks += 1 }
             look(at: b, &self)
         }

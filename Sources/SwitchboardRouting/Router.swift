@@ -125,8 +125,9 @@ public struct Router: Sendable {
     /// One cell per language a bucket accepts, and its membership in each while non-empty.
     var bucketCells: [[Int32]] = []
     var bucketMembers: [[Int32]] = []
-    /// The cells searched for idle agents for each bucket (one per language, its most demanding skill).
-    var bucketAgentCells: [[Int32]] = []
+    /// The cells searched for idle agents for each bucket (one per language, its most demanding
+    /// skill), every bucket's in one array: from `Bucket.agentCells`, their count, then the cells.
+    var bucketAgentCells: [Int32] = []
 
     var cellIndex: [UInt64: Int32] = [:]
     var cells: [Cell] = []

@@ -36,8 +36,13 @@ extension Router {
         return i
     }
 
+    /// The `cellIndex` key of a language and one or two skills.
+    @inline(__always) static func cellIndexKey(language: Int32, skillA: Int32, skillB: Int32 = 0) -> UInt64 {
+        UInt64(UInt32(language)) << 40 | UInt64(UInt32(skillA)) << 20 | UInt64(UInt32(skillB))
+    }
+
     mutating func cellFor(language: Int32, skillA: Int32, skillB: Int32 = 0) -> Int32 {
-        let k = UInt64(UInt32(language)) << 40 | UInt64(UInt32(skillA)) << 20 | UInt64(UInt32(skillB))
+        let k = Self.cellIndexKey(language: language, skillA: skillA, skillB: skillB)
         if let c = cellIndex[k] { return c }
         let c = Int32(cells.count)
         cells.append(Cell(language: language, skillA: skillA, skillB: skillB))
@@ -334,8 +339,14 @@ extension Router {
 
     // MARK: Profiles
 
-    /// The profile of agents with these languages and skills, made the first time it is seen:
-    /// its cells, queue cells and their masks, and the parts of both in use.
+    /// The profile of agents with these languages and skills, made the first time it is seen: its
+    /// cells, and the queue cells in use it may take from with their masks.
+    ///
+    /// A cell of two skills is made only when a bucket files there (`bucket(for:)`), never for a
+    /// profile: a profile with ten skills in two languages could take from 90 such cells, most of
+    /// them pairs no contact asks for, and made for every profile they outnumbered the cells in
+    /// use ten to one. Every array by cell then held mostly cells nobody reads, between those the
+    /// freed-capacity search reads on every call, one cache line each.
     mutating func profileFor(_ key: ProfileKey, languages langIDs: [Int32], skills skillIDs: [(Int32, Int)]) -> Int32 {
         if let p = profileIndex[key] { return p }
         let p = Int32(profiles.count)
@@ -349,35 +360,27 @@ extension Router {
         }
         var cellList: [Int32] = []
         var cellLevels: [UInt8] = []
-        var queueCells: [Int32] = []
-        var queueMasks: [UInt64] = []
+        var used: [UsedQueueCell] = []
         let sortedSkills = skillIDs.sorted { $0.0 < $1.0 }
         for l in langIDs {
             let anyCell = cellFor(language: l, skillA: 0)
             cellList.append(anyCell)
             cellLevels.append(0)
-            queueCells.append(anyCell)
-            queueMasks.append(Self.levelMask(1))
+            if cellUsed[Int(anyCell)] { used.append(UsedQueueCell(cell: anyCell, mask: Self.levelMask(1))) }
             for (i, (s, level)) in sortedSkills.enumerated() {
                 let single = cellFor(language: l, skillA: s)
                 cellList.append(single)
                 cellLevels.append(UInt8(level))
-                queueCells.append(single)
-                queueMasks.append(Self.levelMask(level))
+                if cellUsed[Int(single)] { used.append(UsedQueueCell(cell: single, mask: Self.levelMask(level))) }
                 for (s2, _) in sortedSkills[(i + 1)...] {
-                    queueCells.append(cellFor(language: l, skillA: s, skillB: s2))
-                    queueMasks.append(Self.levelMask(level))
+                    if let pair = cellIndex[Self.cellIndexKey(language: l, skillA: s, skillB: s2)], cellUsed[Int(pair)] {
+                        used.append(UsedQueueCell(cell: pair, mask: Self.levelMask(level)))
+                    }
                 }
             }
         }
         profileCells.append(cellList)
         profileCellLevels.append(cellLevels)
-        profileQueueCells.append(queueCells)
-        profileQueueMasks.append(queueMasks)
-        var used: [UsedQueueCell] = []
-        for (k, c) in queueCells.enumerated() where cellUsed[Int(c)] {
-            used.append(UsedQueueCell(cell: c, mask: queueMasks[k]))
-        }
         profileUsedQueues.append(used)
         var filedCells: [Int32] = []
         var filedLevels: [UInt8] = []

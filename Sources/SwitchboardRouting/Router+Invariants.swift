@@ -144,7 +144,10 @@ extension Router {
             let filedExpected = zip(profileCells[p], profileCellLevels[p]).filter { cellSearched[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
             let filedListed = zip(profileFiledCells[p], profileFiledLevels[p]).map { "\($0.0):\($0.1)" }.sorted()
             if filedExpected != filedListed { problems.append("profile \(p) lists filed cells \(filedListed), expected \(filedExpected)") }
-            let usedExpected = zip(profileQueueCells[p], profileQueueMasks[p]).filter { cellUsed[Int($0.0)] }.map { "\($0.0):\($0.1)" }.sorted()
+            let usedExpected = cells.indices.compactMap { c -> String? in
+                guard cellUsed[c], let mask = profileQueueMask(p, language: cells[c].language, skillA: cells[c].skillA, skillB: cells[c].skillB) else { return nil }
+                return "\(c):\(mask)"
+            }.sorted()
             let usedListed = profileUsedQueues[p].map { "\($0.cell):\($0.mask)" }.sorted()
             if usedExpected != usedListed { problems.append("profile \(p) lists queue cells \(usedListed), expected \(usedExpected)") }
             for (k, cell) in profileCells[p].enumerated() {

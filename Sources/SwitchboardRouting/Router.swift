@@ -71,14 +71,12 @@ public struct Router: Sendable {
     /// The cells a profile's idle agents may be found in, and the level of each cell's skill.
     var profileCells: [[Int32]] = []
     var profileCellLevels: [[UInt8]] = []
-    /// Every cell whose queues a profile could serve (language × up to two of its skills), and for
-    /// each the queue heaps (channel × level) its skill level allows.
-    var profileQueueCells: [[Int32]] = []
-    var profileQueueMasks: [[UInt64]] = []
-    /// The part of `profileQueueCells` (and masks) that some bucket files in, cell and mask side by
-    /// side. A profile with ten skills in three languages has 168 queue cells, most of them pairs
-    /// of skills no contact asks for together; the freed-capacity search need not look at those.
-    /// Built with the profile, and grown when a cell comes into use (`startUsing`).
+    /// The cells in use (some bucket files there) whose queues a profile could serve (its
+    /// languages × "any skill", one or two of its skills; see `profileQueueMask`), each beside the
+    /// queue heaps (channel × level) its skill level allows. A profile with ten skills in three
+    /// languages could serve 168 cells, most of them pairs of skills no contact asks for together;
+    /// the freed-capacity search need not look at those. Built with the profile, and grown when a
+    /// cell comes into use (`startUsing`).
     var profileUsedQueues: [[UsedQueueCell]] = []
     /// Per cell: some bucket files its contacts there. Never goes back to false.
     var cellUsed: [Bool] = []

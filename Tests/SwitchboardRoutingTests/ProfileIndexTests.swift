@@ -35,6 +35,26 @@ import Testing
         #expect(h.router.invariantViolations(at: h.now).isEmpty)
     }
 
+    /// A cell of two skills is made when a contact asks for both, never for an agent who has both:
+    /// an agent with ten skills would otherwise make 45 such cells per language, which the arrays
+    /// the freed-capacity search reads on every call would carry between the cells in use. The
+    /// agent still takes from a pair cell made after it logged in.
+    @Test func aCellOfTwoSkillsIsMadeForAContactThatAsksForBothNotForAnAgent() throws {
+        var h = try Harness()
+        let skills = Dictionary(uniqueKeysWithValues: (0..<10).map { ("s\($0)", 5) })
+        try h.login("ann", skills, languages: ["en", "de"])
+        // Per language (English, German and "any language"), "any skill" and one cell per skill.
+        #expect(h.router.cells.count == 3 * (1 + 10))
+        try h.router.setStatus("ann", to: .away, at: h.now, events: &h.events)
+        let both = try h.push(.chat, required: [SkillRequirement("s3", minimumLevel: 2), SkillRequirement("s7", minimumLevel: 1)], language: "de")
+        #expect(h.router.cells.count == 3 * (1 + 10) + 1)
+        #expect(h.router.invariantViolations(at: h.now).isEmpty, "\(h.router.invariantViolations(at: h.now).prefix(3))")
+        h.events.removeAll()
+        try h.router.setStatus("ann", to: .available, at: h.now, events: &h.events)
+        #expect(h.offeredTo(both) == "ann")
+        #expect(h.router.invariantViolations(at: h.now).isEmpty)
+    }
+
     @Test func withinAProfileTheAgentWithMoreRoomGetsTheNextContactInEveryCell() throws {
         var h = try Harness()
         for id in ["ann", "bob", "cyd"] as [AgentID] {

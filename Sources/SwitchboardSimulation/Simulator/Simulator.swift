@@ -184,8 +184,10 @@ struct Replication {
     /// next Poisson arrival (one is taken and the next drawn for every contact), and at
     /// `engineTimerSlot` the engine's next deadline (one per wrap-up end), which an earlier
     /// deadline simply replaces. An empty place holds `noEvent`, which every event precedes, so
-    /// finding the earliest is a compare per place without unwrapping.
-    var ahead: [SimEvent] = []
+    /// finding the earliest is a compare per place without unwrapping. A `Table`, like the queue's
+    /// storage: written on every event, where an array asked the runtime each time whether its
+    /// storage was shared.
+    var ahead = Table<SimEvent>()
     var engineTimerSlot: Int { plans.count }
     var events: [EngineEvent] = []
     /// The contact being pushed, reused so only the fields a scenario draws are set per arrival
@@ -339,7 +341,7 @@ struct Replication {
             queue.push(time: warmUpMicros + intervalMicros * Int64(i), kind: .boundary, a: Int32(i))
         }
         queue.push(time: horizonEnd, kind: .boundary, a: Int32(intervals))
-        ahead = Array(repeating: SimEvent.noEvent, count: plans.count + 1)
+        ahead = Table(repeating: SimEvent.noEvent, count: plans.count + 1)
         for c in plans.indices {
             if let t = nextArrival(channel: c, from: 0) { ahead[c] = queue.stamp(time: t, kind: .arrival, a: Int32(c)) }
         }

@@ -658,7 +658,7 @@ extension Router {
     }
 
     /// The documented scoring formula (see `ScoringWeights`). Always inlined: a call to a
-    /// non-mutating method from a mutating one copies the whole router (1,048 bytes) to the stack
+    /// non-mutating method from a mutating one copies the whole router (about a kilobyte) to the stack
     /// first, and this runs for every candidate of every decision. `profile`: as for `eligible`.
     @inline(__always) func score(_ agentSlot: Int32, profile p: Int = -1, contact c: ContactRecord, now: Instant) -> Double {
         let a = agents[Int(agentSlot)]
@@ -1064,7 +1064,7 @@ extension Router {
     ///
     /// Always inlined, like `score`, and `mutating` though it changes nothing, like `consider`:
     /// called through `findContact`'s `look`, a non-mutating method made a copy of the router per
-    /// bucket looked at (of part of it, or of all 1,048 bytes, as the optimiser chose). The rare
+    /// bucket looked at (part of it or all of it, about a kilobyte, as the optimiser chose). The rare
     /// walk past a declined offer is a call of its own.
     @inline(__always) mutating func firstEligible(in b: Int32, agent: Int32, spare: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let bi = Int(b)
@@ -1076,7 +1076,8 @@ extension Router {
     }
 
     /// The first in line of bucket `b` just declined this agent: walk the heap in order past it.
-    func firstEligiblePastExclusion(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
+    /// (`mutating` for the same reason as `firstEligible`: it changes nothing.)
+    mutating func firstEligiblePastExclusion(in b: Int32, agent: Int32, below bound: OrderKey, now: Instant) -> (OrderKey, Int32)? {
         let heap = bucketHeaps[Int(b)].storage
         var best: WaitingEntry? = nil
         var pending: [Int] = [0]

@@ -301,7 +301,8 @@ extension Router {
         Int(skill) < levelStride ? Int(levelTable[Int(agent) &* levelStride &+ Int(skill)]) : 0
     }
 
-    /// `level` of every agent of profile `p`.
+    /// Profile `p`'s level in `skill` (0: it does not have the skill), and so every one of its
+    /// agents' (`level`): its row of `profileLevelTable`, which the invariants check against its key.
     @inline(__always) func level(profile p: Int, _ skill: Int32) -> Int {
         Int(skill) < levelStride ? Int(profileLevelTable[p &* levelStride &+ Int(skill)]) : 0
     }
@@ -396,12 +397,6 @@ extension Router {
             profileHeldMax.append(.unfiled)
         }
         return p
-    }
-
-    /// A profile's level in `skill` (0: it does not have the skill).
-    func profileLevel(_ p: Int, _ skill: Int32) -> Int {
-        for v in profiles[p].skills where Int32(v >> 8) == skill { return Int(v & 0xFF) }
-        return 0
     }
 
     /// Keeps the agent filed exactly while it could take something, in its profile's heap of its
@@ -526,7 +521,7 @@ extension Router {
     func profileCellLevel(_ p: Int, language: Int32, skill: Int32, second: Int32) -> UInt8? {
         guard second == 0, profiles[p].languages.contains(language) else { return nil }
         if skill == 0 { return 0 }
-        let l = profileLevel(p, skill)
+        let l = level(profile: p, skill)
         return l > 0 ? UInt8(l) : nil
     }
 
@@ -536,8 +531,8 @@ extension Router {
     func profileQueueMask(_ p: Int, language: Int32, skillA a: Int32, skillB b: Int32) -> UInt64? {
         guard profiles[p].languages.contains(language) else { return nil }
         if a == 0 { return b == 0 ? Self.levelMask(1) : nil }
-        let la = profileLevel(p, a)
-        guard la > 0, b == 0 || profileLevel(p, b) > 0 else { return nil }
+        let la = level(profile: p, a)
+        guard la > 0, b == 0 || level(profile: p, b) > 0 else { return nil }
         return Self.levelMask(la)
     }
 

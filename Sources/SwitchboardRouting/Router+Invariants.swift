@@ -216,7 +216,7 @@ extension Router {
             }
         }
         for skill in 1..<skillNames.count {
-            let having = profiles.indices.filter { profileLevel($0, Int32(skill)) > 0 }.map(Int32.init)
+            let having = profiles.indices.filter { level(profile: $0, Int32(skill)) > 0 }.map(Int32.init)
             if profilesWithSkill[skill].sorted() != having { problems.append("skill \(skillNames[skill]) lists profiles \(profilesWithSkill[skill].sorted()), not \(having)") }
             for language in 1..<Int32(languageNames.count) {
                 let speaking = having.filter { profiles[Int($0)].languages.contains(language) }

@@ -113,4 +113,24 @@ import Testing
             #expect(abs(Double(drawn[i]) / Double(n) - p) < 4.5 * (p * (1 - p) / Double(n)).squareRoot() + 1e-12)
         }
     }
+
+    /// The guide table never starts a search past the answer: at each cumulative share exactly,
+    /// just above and below it, at the guide's own cut points and at 0 and 1, the index is the
+    /// first whose share reaches the point (the last when none does), as a linear scan finds.
+    @Test(arguments: [2, 3, 5, 8, 30])
+    func weightedChoiceFindsTheFirstShareReachingEveryBoundary(count: Int) {
+        var setup = SplitMix64(seed: 99 &+ UInt64(count))
+        let weights = (0..<count).map { i -> Double in i % 4 == 2 ? 0 : Double(1 + setup.next() % 7) }
+        let choice = WeightedChoice(Array(zip(0..<count, weights)))
+        var points: [Double] = [0, 1, 0x1.0p-53, 1 - 0x1.0p-53]
+        for c in choice.cumulative { points += [c, c.nextUp, c.nextDown] }
+        for j in 0...choice.guide.count {
+            let cut = Double(j) / Double(choice.guide.count)
+            points += [cut, cut.nextUp, cut.nextDown]
+        }
+        for u in points where u >= 0 && u <= 1 {
+            let expected = choice.cumulative.firstIndex { $0 >= u } ?? count - 1
+            #expect(choice.index(at: u) == expected, "u = \(u)")
+        }
+    }
 }

@@ -153,6 +153,26 @@ struct BucketKey: Hashable, Sendable {
     }
 }
 
+/// What scoring reads of a signature's skills, in 16 bytes: its first two required and its first
+/// preferred (packed as in `PackedRequirements`, 0 for none), and whether those are all of them.
+/// The signature's key is 160 bytes over three cache lines, a cold read on most arrivals (a few
+/// thousand signatures, read in no order); every candidate of a search for an idle agent read
+/// it for its score. Dense, these stay in cache.
+struct SignatureSkills: Sendable {
+    var required0: UInt32
+    var required1: UInt32
+    var preferred0: UInt32
+    /// No third required skill and no second preferred one: the three fields above are the lot.
+    var complete: Bool
+
+    init(_ key: SignatureKey) {
+        required0 = key.required[0]
+        required1 = key.required[1]
+        preferred0 = key.preferred[0]
+        complete = key.required[2] == 0 && key.preferred[1] == 0
+    }
+}
+
 /// A waiting contact's heap entry: order key, then contact id for a total, repeatable order.
 struct WaitingEntry: Comparable, Sendable {
     var key: Int64

@@ -96,6 +96,7 @@ extension Router {
         }
         let s = Int32(signatures.count)
         signatures.append(Signature(key: key, stepBuckets: stepBuckets))
+        signatureSkills.append(SignatureSkills(key))
         signatureIndex[key] = s
         return s
     }
@@ -658,22 +659,39 @@ extension Router {
     @inline(__always) func score(_ agentSlot: Int32, profile p: Int = -1, contact c: ContactRecord, now: Instant) -> Double {
         let a = agents[Int(agentSlot)]
         let w = policy.scoring
-        let sig = signatures[Int(c.signature)].key
+        let skills = signatureSkills[Int(c.signature)]
         var fit = 0.0
         var n = 0
-        for i in 0..<16 {
-            let v = sig.required[i]
-            if v == 0 { break }
-            fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
-            n += 1
+        var preferred = 0
+        if skills.complete {
+            // Every skill there is, from the dense copy (the same sums in the same order).
+            var v = skills.required0
+            if v != 0 {
+                fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
+                n = 1
+                v = skills.required1
+                if v != 0 {
+                    fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
+                    n = 2
+                }
+            }
+            v = skills.preferred0
+            if v != 0 && level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+        } else {
+            let sig = signatures[Int(c.signature)].key
+            for i in 0..<16 {
+                let v = sig.required[i]
+                if v == 0 { break }
+                fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
+                n += 1
+            }
+            for i in 0..<16 {
+                let v = sig.preferred[i]
+                if v == 0 { break }
+                if level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+            }
         }
         var s = n > 0 ? w.skillLevel * fit / Double(n) : 0
-        var preferred = 0
-        for i in 0..<16 {
-            let v = sig.preferred[i]
-            if v == 0 { break }
-            if level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
-        }
         s += w.preferredSkill * Double(preferred)
         if c.language == 0 || a.languages.contains(c.language) { s += w.exactLanguage }
         if c.affinityAgent == agentSlot && now <= c.affinityUntil { s += w.affinity }
@@ -772,11 +790,11 @@ extension Router {
             // So once the next index score cannot beat the third best found (the explanation keeps
             // three), the walk stops: exact, and usually after three eligible agents. Without
             // explanations, it stops once the next cannot beat the best: the same choice, sooner.
-            let sig = signatures[Int(c.signature)].key
-            let exactBound = sig.required[1] == 0 && sig.preferred[0] == 0
+            let skills = signatureSkills[Int(c.signature)]
+            let exactBound = skills.required1 == 0 && skills.preferred0 == 0
             let w = policy.scoring
             let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)
-                - w.skillLevel * Double(sig.required[0] & 0xFF) + 1e-6
+                - w.skillLevel * Double(skills.required0 & 0xFF) + 1e-6
             while found < limit && visits < visitLimit, let f = agentSearch.popMin() {
                 if exactBound {
                     let bound = -f.key.negatedScore + offset

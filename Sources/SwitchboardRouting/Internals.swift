@@ -114,29 +114,44 @@ struct Signature: Sendable {
     /// The bucket for each relaxation step (index 0: no relaxation). Equal neighbours mean the step
     /// changes nothing for this signature.
     var stepBuckets: [Int32]
-    /// `stepBuckets[0]` and the first step whose bucket differs from it (`stepBuckets.count`:
-    /// none), beside the array's reference (in the padding the key leaves, so the record stays
-    /// 160 bytes): a new contact's placement reads these and not the array, whose storage is a
-    /// cache miss of its own on most arrivals.
-    var firstBucket: Int32
-    var firstChange: Int32
-
-    init(key: SignatureKey, stepBuckets: [Int32]) {
-        self.key = key
-        self.stepBuckets = stepBuckets
-        firstBucket = stepBuckets[0]
-        firstChange = Int32(stepBuckets.firstIndex { $0 != stepBuckets[0] } ?? stepBuckets.count)
-    }
-
-    /// The bucket at relaxation step `step`.
-    @inline(__always) func bucket(atStep step: Int) -> Int32 { step == 0 ? firstBucket : stepBuckets[step] }
 
     /// The first step after `step` whose bucket differs from that step's (`stepBuckets.count`: none).
-    @inline(__always) func nextChange(after step: Int) -> Int {
-        if step == 0 { return Int(firstChange) }
+    func nextChange(after step: Int) -> Int {
         var next = step + 1
         while next < stepBuckets.count && stepBuckets[next] == stepBuckets[step] { next += 1 }
         return next
+    }
+}
+
+/// What every arrival reads of its signature, in 24 bytes (`Router.signatureSummaries`): where it
+/// is placed before any relaxation, and its skills as scoring reads them. The signature itself is
+/// 160 bytes over three cache lines, read in no order from a few thousand: a cache miss or two on
+/// most arrivals, where these, dense, stay in cache.
+struct SignatureSummary: Sendable {
+    /// `stepBuckets[0]`, and the first step whose bucket differs from it (`stepBuckets.count`: none).
+    var firstBucket: Int32
+    var firstChange: Int32
+    /// The first two required skills and the first preferred one, packed as in
+    /// `PackedRequirements` (0 for none).
+    var required0: UInt32
+    var required1: UInt32
+    var preferred0: UInt32
+    /// No third required skill and no second preferred one: the three fields above are the lot.
+    var complete: Bool
+
+    init(_ signature: Signature) {
+        let key = signature.key
+        firstBucket = signature.stepBuckets[0]
+        firstChange = Int32(signature.nextChange(after: 0))
+        required0 = key.required[0]
+        required1 = key.required[1]
+        preferred0 = key.preferred[0]
+        complete = key.required[2] == 0 && key.preferred[1] == 0
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.firstBucket == b.firstBucket && a.firstChange == b.firstChange && a.required0 == b.required0
+            && a.required1 == b.required1 && a.preferred0 == b.preferred0 && a.complete == b.complete
     }
 }
 
@@ -150,26 +165,6 @@ struct BucketKey: Hashable, Sendable {
     func hash(into hasher: inout Hasher) {
         let l = languages.w0 ^ languages.w1 &* 3 ^ languages.w2 &* 5 ^ languages.w3 &* 7
         hasher.combine(mix(UInt64(channel) ^ l &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(UInt32(bitPattern: target)) << 40, requirements))
-    }
-}
-
-/// What scoring reads of a signature's skills, in 16 bytes: its first two required and its first
-/// preferred (packed as in `PackedRequirements`, 0 for none), and whether those are all of them.
-/// The signature's key is 160 bytes over three cache lines, a cold read on most arrivals (a few
-/// thousand signatures, read in no order); every candidate of a search for an idle agent read
-/// it for its score. Dense, these stay in cache.
-struct SignatureSkills: Sendable {
-    var required0: UInt32
-    var required1: UInt32
-    var preferred0: UInt32
-    /// No third required skill and no second preferred one: the three fields above are the lot.
-    var complete: Bool
-
-    init(_ key: SignatureKey) {
-        required0 = key.required[0]
-        required1 = key.required[1]
-        preferred0 = key.preferred[0]
-        complete = key.required[2] == 0 && key.preferred[1] == 0
     }
 }
 

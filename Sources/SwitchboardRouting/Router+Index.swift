@@ -96,7 +96,7 @@ extension Router {
         }
         let s = Int32(signatures.count)
         signatures.append(Signature(key: key, stepBuckets: stepBuckets))
-        signatureSkills.append(SignatureSkills(key))
+        signatureSummaries.append(SignatureSummary(signatures[Int(s)]))
         signatureIndex[key] = s
         return s
     }
@@ -659,7 +659,7 @@ extension Router {
     @inline(__always) func score(_ agentSlot: Int32, profile p: Int = -1, contact c: ContactRecord, now: Instant) -> Double {
         let a = agents[Int(agentSlot)]
         let w = policy.scoring
-        let skills = signatureSkills[Int(c.signature)]
+        let skills = signatureSummaries[Int(c.signature)]
         var fit = 0.0
         var n = 0
         var preferred = 0
@@ -790,7 +790,7 @@ extension Router {
             // So once the next index score cannot beat the third best found (the explanation keeps
             // three), the walk stops: exact, and usually after three eligible agents. Without
             // explanations, it stops once the next cannot beat the best: the same choice, sooner.
-            let skills = signatureSkills[Int(c.signature)]
+            let skills = signatureSummaries[Int(c.signature)]
             let exactBound = skills.required1 == 0 && skills.preferred0 == 0
             let w = policy.scoring
             let offset = w.idlePerMinute * (Double(now.microseconds) / 60_000_000) + Swift.max(0, w.exactLanguage)

@@ -10,16 +10,12 @@ extension Router {
     /// - no available agent with spare capacity is eligible for a waiting contact;
     /// - every waiting contact has a live entry in its bucket, `position` counts the live entries
     ///   before it, and each bucket's first entry is what its cells hold;
-    /// - each signature's skill summary (`signatureSkills`) says what its key says.
+    /// - each signature's summary (`signatureSummaries`) says what the signature says.
     public func invariantViolations(at now: Instant) -> [String] {
         var problems: [String] = []
-        if signatureSkills.count != signatures.count { problems.append("\(signatures.count) signatures but \(signatureSkills.count) skill summaries") }
-        for (i, sig) in zip(signatures.indices, signatures) where i < signatureSkills.count {
-            let expected = SignatureSkills(sig.key), held = signatureSkills[i]
-            if held.required0 != expected.required0 || held.required1 != expected.required1 || held.preferred0 != expected.preferred0
-                || held.complete != expected.complete {
-                problems.append("signature \(i)'s skill summary disagrees with its key")
-            }
+        if signatureSummaries.count != signatures.count { problems.append("\(signatures.count) signatures but \(signatureSummaries.count) summaries") }
+        for (i, sig) in zip(signatures.indices, signatures) where i < signatureSummaries.count && !(signatureSummaries[i] == SignatureSummary(sig)) {
+            problems.append("signature \(i)'s summary disagrees with the signature")
         }
         var holder: [Int32: Int32] = [:]
         for (ai, a) in agents.enumerated() {

@@ -535,7 +535,8 @@ extension Router {
         let si = Int(slot)
         let step = stepFor(slot, now: now)
         contacts[si].step = Int32(step)
-        let b = signatures[Int(contacts[si].signature)].bucket(atStep: step)
+        let sig = Int(contacts[si].signature)
+        let b = step == 0 ? signatureSummaries[sig].firstBucket : signatures[sig].stepBuckets[step]
         contacts[si].bucket = b
         if contacts[si].excludedAgent >= 0 && now >= contacts[si].excludedUntil { contacts[si].excludedAgent = -1 }
         // If a contact with the same requirements already waits and bars no agent, then (by the
@@ -550,7 +551,7 @@ extension Router {
         insertWaiting(slot)
         if announce { events.append(.queued(contacts[si].id, channel: contacts[si].channel, step: step)) }
         // The next step that changes this contact's bucket.
-        let next = signatures[Int(contacts[si].signature)].nextChange(after: step)
+        let next = step == 0 ? Int(signatureSummaries[sig].firstChange) : signatures[sig].nextChange(after: step)
         if next < steps.count {
             schedule(.relaxation, at: contacts[si].relaxFrom + steps[next].after, lane: TimerLane.relaxation(step: next), slot: slot, version: contacts[si].version, ident: contacts[si].id.rawValue, units: 0)
         }

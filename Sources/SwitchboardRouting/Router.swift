@@ -112,8 +112,8 @@ public struct Router: Sendable {
 
     var signatureIndex: [SignatureKey: Int32] = [:]
     var signatures: [Signature] = []
-    /// Per signature: its skills as scoring reads them (see `SignatureSkills`).
-    var signatureSkills: [SignatureSkills] = []
+    /// Per signature: what every arrival reads of it (see `SignatureSummary`).
+    var signatureSummaries: [SignatureSummary] = []
     var bucketIndex: [BucketKey: Int32] = [:]
     var buckets: [Bucket] = []
     var bucketHeaps: [BinaryHeap<WaitingEntry>] = []

@@ -168,6 +168,13 @@ struct BucketKey: Hashable, Sendable {
     }
 }
 
+/// One of a bucket's queue cells, and the bucket's membership in that cell's queue heap while the
+/// bucket is non-empty (-1 while empty).
+struct QueueCellMembership: Sendable {
+    var cell: Int32
+    var member: Int32
+}
+
 /// A waiting contact's heap entry: order key, then contact id for a total, repeatable order.
 struct WaitingEntry: Comparable, Sendable {
     var key: Int64
@@ -198,14 +205,19 @@ struct AgentKey: Comparable, Sendable {
     }
 }
 
-/// A bucket's scalar fields. Its heap and cell memberships live in parallel arrays on the router
-/// (`bucketHeaps`, `bucketCells`, `bucketMembers`) so that reading a bucket on the hot path copies
-/// no reference-counted storage.
+/// A bucket's scalar fields. Its heap lives in a parallel array on the router (`bucketHeaps`) and
+/// its cells in flat ones (`bucketQueueCells`, `bucketAgentCells`), so that reading a bucket on the
+/// hot path copies no reference-counted storage.
 struct Bucket: Sendable {
     var key: BucketKey
     var cost: Int32
     /// The queue heap (channel, minimum level of the cell's `skillA`) this bucket sits in within its cells.
     var queue: Int32
+    /// Where this bucket's queue cells start in `Router.bucketQueueCells`, and how many (one per
+    /// language it accepts). (An array per bucket, and another for its memberships, cost every
+    /// refiling of the bucket two cache misses on their headers.)
+    var queueCells: Int32 = 0
+    var queueCellCount: Int32 = 0
     var live = 0
     /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
     /// this, no idle agent can take a contact of this bucket.

@@ -136,14 +136,15 @@ extension Router {
         var record = Bucket(
             key: key, cost: Int32(policy.capacityCost[channel]),
             queue: Int32(Cell.queue(channel: channel.index, level: pair.a.level)))
+        record.queueCells = Int32(bucketQueueCells.count)
+        record.queueCellCount = Int32(queueCells.count)
+        bucketQueueCells.append(contentsOf: queueCells.map { QueueCellMembership(cell: $0, member: -1) })
         record.agentCells = Int32(bucketAgentCells.count)
         bucketAgentCells.append(Int32(agentCells.count))
         bucketAgentCells.append(contentsOf: agentCells)
         buckets.append(record)
         bucketHeaps.append(BinaryHeap())
         bucketTopReserved.append(false)
-        bucketCells.append(queueCells)
-        bucketMembers.append(Array(repeating: -1, count: queueCells.count))
         bucketIndex[key] = b
         if key.target >= 0 { agents[Int(key.target)].personalBuckets[Int(key.channel)] = b }
         return b
@@ -154,33 +155,34 @@ extension Router {
         let bi = Int(b)
         // Every cell this touches is noted below (`noteQueueTop`), lone-reservation bit included.
         noteTopReservation(b, inCells: false)
-        let n = bucketCells[bi].count
+        let first = Int(buckets[bi].queueCells)
+        let end = first &+ Int(buckets[bi].queueCellCount)
         let q = Int(buckets[bi].queue)
         guard let top = bucketHeaps[bi].min else {
             if buckets[bi].registered {
-                for i in 0..<n {
-                    let m = bucketMembers[bi][i]
-                    let c = Int(bucketCells[bi][i])
+                for k in first..<end {
+                    let m = bucketQueueCells[k].member
+                    let c = Int(bucketQueueCells[k].cell)
                     cellQueues[c &* Cell.queueCount &+ q].remove(member: m, positions: &positions)
                     noteQueueTop(cell: c, queue: q)
                     freeMembers.append(m)
-                    bucketMembers[bi][i] = -1
+                    bucketQueueCells[k].member = -1
                 }
                 buckets[bi].registered = false
             }
             return
         }
         if buckets[bi].registered {
-            for i in 0..<n {
-                let c = Int(bucketCells[bi][i])
-                cellQueues[c &* Cell.queueCount &+ q].update(member: bucketMembers[bi][i], key: top.order, positions: &positions)
+            for k in first..<end {
+                let c = Int(bucketQueueCells[k].cell)
+                cellQueues[c &* Cell.queueCount &+ q].update(member: bucketQueueCells[k].member, key: top.order, positions: &positions)
                 noteQueueTop(cell: c, queue: q)
             }
         } else {
-            for i in 0..<n {
+            for k in first..<end {
                 let m = allocateMember()
-                let c = Int(bucketCells[bi][i])
-                bucketMembers[bi][i] = m
+                let c = Int(bucketQueueCells[k].cell)
+                bucketQueueCells[k].member = m
                 cellQueues[c &* Cell.queueCount &+ q].insert(top.order, owner: b, member: m, positions: &positions)
                 noteQueueTop(cell: c, queue: q)
             }
@@ -198,7 +200,8 @@ extension Router {
         bucketTopReserved[bi] = reserved
         guard inCells && buckets[bi].registered else { return }
         let q = Int(buckets[bi].queue)
-        for c in bucketCells[bi] { noteLoneReservation(cell: Int(c), queue: q) }
+        let first = Int(buckets[bi].queueCells)
+        for k in first..<(first &+ Int(buckets[bi].queueCellCount)) { noteLoneReservation(cell: Int(bucketQueueCells[k].cell), queue: q) }
     }
 
     /// Mirrors into `cellLoneReserved` whether queue heap `q` of cell `c` holds one bucket only,

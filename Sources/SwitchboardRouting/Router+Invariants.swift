@@ -85,8 +85,9 @@ extension Router {
             if bucketTopReserved[bi] != topReserved { problems.append("bucket \(bi) mirrors a stale reservation flag") }
             if b.registered != !heap.isEmpty { problems.append("bucket \(bi) registered=\(b.registered) with \(heap.count) entries") }
             if b.registered, let top = heap.min {
-                for (i, cell) in bucketCells[bi].enumerated() {
-                    let pos = Int(positions[Int(bucketMembers[bi][i])])
+                for k in Int(b.queueCells)..<Int(b.queueCells + b.queueCellCount) {
+                    let cell = bucketQueueCells[k].cell
+                    let pos = Int(positions[Int(bucketQueueCells[k].member)])
                     let e = cellQueues[Int(cell) &* Cell.queueCount &+ Int(b.queue)].entries[pos]
                     if e.owner != Int32(bi) || e.key != top.order { problems.append("bucket \(bi) misfiled in cell \(cell)") }
                 }

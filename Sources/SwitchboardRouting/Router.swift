@@ -122,9 +122,9 @@ public struct Router: Sendable {
     /// Agents holding a reservation: while 0, no bucket's first contact can be reserved, and
     /// keeping `bucketTopReserved` costs no read of the contact.
     var reservationCount = 0
-    /// One cell per language a bucket accepts, and its membership in each while non-empty.
-    var bucketCells: [[Int32]] = []
-    var bucketMembers: [[Int32]] = []
+    /// One cell per language a bucket accepts, and its membership in each while non-empty, every
+    /// bucket's in one array (from `Bucket.queueCells`).
+    var bucketQueueCells: [QueueCellMembership] = []
     /// The cells searched for idle agents for each bucket (one per language, its most demanding
     /// skill), every bucket's in one array: from `Bucket.agentCells`, their count, then the cells.
     var bucketAgentCells: [Int32] = []

@@ -104,7 +104,9 @@ enum SimulationBench {
         guard let pipe = popen(command, "r") else { return }
         var line = [CChar](repeating: 0, count: 4096)
         var output = ""
-        while fgets(&line, Int32(line.count), pipe) != nil { output += String(cString: line) }
+        while fgets(&line, Int32(line.count), pipe) != nil {
+            output += String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         pclose(pipe)
         let trimmed = output.split(separator: "\n").last.map(String.init) ?? ""
         guard trimmed.hasPrefix("{") else {

@@ -54,7 +54,6 @@ extension Router {
         cellUsed.append(false)
         cellSearched.append(false)
         queueTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
-        levelPrefixTops.append(contentsOf: repeatElement(OrderKey(key: .max, id: .max), count: Cell.queueCount))
         return c
     }
 
@@ -216,30 +215,27 @@ extension Router {
         }
     }
 
-    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads, and
-    /// brings the channel's level prefix minimums up to date (see `levelPrefixTops`).
+    /// Mirrors a queue heap's first key and emptiness into the dense arrays the search reads.
+    ///
+    /// (Each channel's least first key over levels 1 through L, for every L, was kept here too,
+    /// for agents of higher levels to read one key per channel: nearly every line asks for one
+    /// level, where that minimum is the queue's own first key, and keeping it wrote up to nine
+    /// cache lines at each change of a first key.)
     @inline(__always) mutating func noteQueueTop(cell c: Int, queue q: Int) {
         let bit = UInt64(1) << UInt64(q)
-        let base = c &* Cell.queueCount
-        if let first = cellQueues[base &+ q].entries.first {
-            queueTops[base &+ q] = first.key
+        if let first = cellQueues[c &* Cell.queueCount &+ q].entries.first {
+            queueTops[Self.topIndex(cell: c, queue: q)] = first.key
             cellNonEmpty[c] |= bit
         } else {
-            queueTops[base &+ q] = OrderKey(key: .max, id: .max)
+            queueTops[Self.topIndex(cell: c, queue: q)] = OrderKey(key: .max, id: .max)
             cellNonEmpty[c] &= ~bit
         }
         noteLoneReservation(cell: c, queue: q)
-        let channel = q / 10
-        let firstLevel = q % 10
-        var running = firstLevel == 0 ? OrderKey(key: .max, id: .max) : levelPrefixTops[base &+ (firstLevel - 1) &* 4 &+ channel]
-        for l in firstLevel..<10 {
-            let top = queueTops[base &+ channel &* 10 &+ l]
-            if top < running { running = top }
-            let i = base &+ l &* 4 &+ channel
-            // A prefix minimum that did not change leaves every higher one as it was.
-            if l > firstLevel && levelPrefixTops[i] == running { break }
-            levelPrefixTops[i] = running
-        }
+    }
+
+    /// Where queue heap `q` (channel × 10 + level − 1) of cell `c` keeps its first key in `queueTops`.
+    @inline(__always) static func topIndex(cell c: Int, queue q: Int) -> Int {
+        c &* Cell.queueCount &+ (q % 10) &* 4 &+ q / 10
     }
 
     @inline(__always) func entryIsLive(_ e: WaitingEntry) -> Bool {
@@ -1004,20 +1000,29 @@ extension Router {
             let live = scanLive[k]
             let cell = Int(scanCells[k])
             // One summary per channel with anything waiting: the least first key over the levels
-            // the agent meets, read from `levelPrefixTops` at the highest of them with anything
-            // waiting (the same minimum as at the agent's own level). Most lines ask for level 1,
-            // so agents of every level read the same cache line of a cell.
+            // the agent meets (the levels 1 through its own, so every non-empty level up to the
+            // highest waiting one). Most lines ask for level 1, so agents of every level read the
+            // same cache line of a cell (`queueTops`).
             let base = cell &* Cell.queueCount
             for channel in 0..<4 {
                 let waiting = (live >> UInt64(channel &* 10)) & 0x3FF
                 if waiting == 0 { continue }
                 let top = 63 &- waiting.leadingZeroBitCount
-                let key = levelPrefixTops[base &+ top &* 4 &+ channel]
+                let single = waiting & (waiting &- 1) == 0
+                var key = queueTops[base &+ top &* 4 &+ channel]
+                if !single {
+                    var rest = waiting & ~(UInt64(1) << UInt64(top))
+                    while rest != 0 {
+                        let l = rest.trailingZeroBitCount
+                        let k = queueTops[base &+ l &* 4 &+ channel]
+                        if k < key { key = k }
+                        rest &= rest &- 1
+                    }
+                }
                 if channelCosts[channel] > spare && key.key > now.microseconds &+ reservationKeyOffsets[channel] { continue }
                 if key < fitKey {
                     // Anything waiting at one level only: the summary is that queue's first
                     // entry, so the walk starts there and skips opening the summary.
-                    let single = waiting & (waiting &- 1) == 0
                     let q = channel &* 10 &+ top
                     // Too big for the agent, one line, and its first contact held for another
                     // agent: the walk would take it out and skip it. (A line another agent holds
@@ -1046,7 +1051,7 @@ extension Router {
                 for l in 0...(q % 10) {
                     let queue = channel &* 10 &+ l
                     guard nonEmpty & (UInt64(1) << UInt64(queue)) != 0 else { continue }
-                    let key = queueTops[cell &* Cell.queueCount &+ queue]
+                    let key = queueTops[Self.topIndex(cell: cell, queue: queue)]
                     if key < fitKey { search.insert(FrontierEntry(key: key, cell: f.cell, queue: Int32(queue), index: 0)) }
                 }
                 continue

@@ -100,19 +100,10 @@ extension Router {
             for q in 0..<Cell.queueCount {
                 let entries = cellQueues[base + q].entries
                 let top = entries.first?.key ?? OrderKey(key: .max, id: .max)
-                if queueTops[base + q] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
+                if queueTops[Self.topIndex(cell: c, queue: q)] != top { problems.append("cell \(c) queue \(q) mirrors a stale first key") }
                 if (cellNonEmpty[c] >> UInt64(q)) & 1 != (entries.isEmpty ? 0 : 1) { problems.append("cell \(c) queue \(q) has a wrong non-empty bit") }
                 let loneReserved = entries.count == 1 && bucketTopReserved[Int(entries[0].owner)]
                 if (cellLoneReserved[c] >> UInt64(q)) & 1 != (loneReserved ? 1 : 0) { problems.append("cell \(c) queue \(q) has a wrong lone-reservation bit") }
-            }
-            for channel in 0..<4 {
-                var running = OrderKey(key: .max, id: .max)
-                for level in 0..<10 {
-                    running = Swift.min(running, queueTops[base + channel * 10 + level])
-                    if levelPrefixTops[base + level * 4 + channel] != running {
-                        problems.append("cell \(c) channel \(channel) level \(level + 1) has a stale prefix minimum")
-                    }
-                }
             }
         }
         return problems

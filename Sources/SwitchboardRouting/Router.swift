@@ -152,17 +152,15 @@ public struct Router: Sendable {
     /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
     /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
     var cellNonEmpty: [UInt64] = []
+    /// Each queue heap's first key, by level then channel (`topIndex(cell:queue:)`: cell × 40 +
+    /// (level − 1) × 4 + channel), so the four channels of a level sit side by side: most lines
+    /// ask for level 1, and agents of every level read the same cache line of a cell.
     var queueTops: [OrderKey] = []
     /// Per cell, the queue heaps that hold one bucket whose first contact an agent has reserved
     /// (see `noteLoneReservation`): a line the freed-capacity walk of an agent it is too big for
     /// would only take out and skip. A bit beside `cellNonEmpty`, where the walk read the cell's
     /// queue, its heap and the bucket's flag (two dependent misses on most searches).
     var cellLoneReserved: [UInt64] = []
-    /// Per cell, level and channel (cell × 40 + (level − 1) × 4 + channel): the least first key over
-    /// that channel's queue heaps at levels 1 through `level`. An agent with level L reads one entry
-    /// per channel instead of L, and the four channels sit side by side: freed capacity touches
-    /// about one cache line per cell.
-    var levelPrefixTops: [OrderKey] = []
     /// Heap index of each membership (an agent or bucket filed in one cell); -1 when free.
     var positions: [Int32] = []
     var freeMembers: [Int32] = []

@@ -14,13 +14,18 @@ import SwitchboardDomain
 /// them) give the position, so the tables are scaled to 53-bit (exponential) and signed 54-bit
 /// (normal) integers rather than the paper's 32 bits.
 public struct Ziggurat: Sendable {
+    /// A layer's fast-path bound k and scale w, side by side: the fast path reads both, for a
+    /// random layer, and as two tables they were two cache misses on many draws.
+    struct Layer: Sendable {
+        var k: UInt64
+        var w: Double
+    }
+
     // Exponential, 256 layers.
-    let ke: [UInt64]
-    let we: [Double]
+    let exponentialLayers: [Layer]
     let fe: [Double]
     // Normal, 128 layers.
-    let kn: [UInt64]
-    let wn: [Double]
+    let normalLayers: [Layer]
     let fn: [Double]
 
     static let exponentialR = 7.697_117_470_131_487
@@ -28,10 +33,14 @@ public struct Ziggurat: Sendable {
 
     public init() {
         // The papers' constants: the base layer's right edge r and the common area v of the layers.
-        (ke, we, fe) = Self.tables(layers: 256, r: Self.exponentialR, v: 3.949_659_822_581_572e-3,
-                                   density: { exp(-$0) }, inverse: { -log($0) })
-        (kn, wn, fn) = Self.tables(layers: 128, r: Self.normalR, v: 9.912_563_035_262_17e-3,
-                                   density: { exp(-0.5 * $0 * $0) }, inverse: { (-2 * log($0)).squareRoot() })
+        let e = Self.tables(layers: 256, r: Self.exponentialR, v: 3.949_659_822_581_572e-3,
+                            density: { exp(-$0) }, inverse: { -log($0) })
+        exponentialLayers = zip(e.k, e.w).map { Layer(k: $0, w: $1) }
+        fe = e.f
+        let n = Self.tables(layers: 128, r: Self.normalR, v: 9.912_563_035_262_17e-3,
+                            density: { exp(-0.5 * $0 * $0) }, inverse: { (-2 * log($0)).squareRoot() })
+        normalLayers = zip(n.k, n.w).map { Layer(k: $0, w: $1) }
+        fn = n.f
     }
 
     /// Marsaglia and Tsang's `zigset` for a decreasing density `f` (unnormalised, f(0) = 1) with
@@ -66,7 +75,8 @@ public struct Ziggurat: Sendable {
         let u = rng.next()
         let i = Int(u & 0xFF)
         let j = u >> 11
-        if j < ke[i] { return Double(j) * we[i] }
+        let layer = exponentialLayers[i]
+        if j < layer.k { return Double(j) * layer.w }
         return exponentialSlow(&rng, i: i, j: j)
     }
 
@@ -76,12 +86,12 @@ public struct Ziggurat: Sendable {
         while true {
             // The base layer's tail beyond r is r plus a fresh exponential (memorylessness).
             if i == 0 { return Self.exponentialR - log(rng.nextUnitInterval()) }
-            let x = Double(j) * we[i]
+            let x = Double(j) * exponentialLayers[i].w
             if fe[i] + rng.nextUnitInterval() * (fe[i - 1] - fe[i]) < exp(-x) { return x }
             let u = rng.next()
             i = Int(u & 0xFF)
             j = u >> 11
-            if j < ke[i] { return Double(j) * we[i] }
+            if j < exponentialLayers[i].k { return Double(j) * exponentialLayers[i].w }
         }
     }
 
@@ -91,7 +101,8 @@ public struct Ziggurat: Sendable {
         let u = rng.next()
         let i = Int(u & 0x7F)
         let j = Int64(bitPattern: u) >> 10
-        if j.magnitude < kn[i] { return Double(j) * wn[i] }
+        let layer = normalLayers[i]
+        if j.magnitude < layer.k { return Double(j) * layer.w }
         return normalSlow(&rng, i: i, j: j)
     }
 
@@ -109,12 +120,12 @@ public struct Ziggurat: Sendable {
                 } while y + y < x * x
                 return j > 0 ? Self.normalR + x : -Self.normalR - x
             }
-            let x = Double(j) * wn[i]
+            let x = Double(j) * normalLayers[i].w
             if fn[i] + rng.nextUnitInterval() * (fn[i - 1] - fn[i]) < exp(-0.5 * x * x) { return x }
             let u = rng.next()
             i = Int(u & 0x7F)
             j = Int64(bitPattern: u) >> 10
-            if j.magnitude < kn[i] { return Double(j) * wn[i] }
+            if j.magnitude < normalLayers[i].k { return Double(j) * normalLayers[i].w }
         }
     }
 }

@@ -56,7 +56,8 @@ struct TimerQueue: Sendable {
     mutating func insert(_ t: TimerEntry, lane: Int) {
         let l = Swift.min(Swift.max(0, lane), lanes.count - 1)
         let source: Int
-        if lanes[l].front != nil, let last = lanes[l].items.last, t < last {
+        // (The lane's count and last entry only: its front is long out of cache.)
+        if lanes[l].count > 0, let last = lanes[l].items.last, t < last {
             overflow.insert(t)
             source = Self.overflowSource
         } else {
@@ -69,8 +70,11 @@ struct TimerQueue: Sendable {
             minSource = source
         case Self.unknownSource:
             break
+        case Self.overflowSource:
+            if let current = overflow.min, t < current { minSource = source }
         default:
-            if let current = peek(minSource), t < current { minSource = source }
+            // The current earliest lane's front key, from the dense copy rather than its entry.
+            if FrontKey(at: t.at.microseconds, seq: t.seq).precedes(fronts[minSource]) { minSource = source }
         }
     }
 

@@ -209,7 +209,8 @@ struct AgentKey: Comparable, Sendable {
 /// its cells in flat ones (`bucketQueueCells`, `bucketAgentCells`), so that reading a bucket on the
 /// hot path copies no reference-counted storage.
 struct Bucket: Sendable {
-    var key: BucketKey
+    // What the searches read of every bucket they look at comes first, so it shares the record's
+    // first cache line: the key (112 bytes) before it pushed the cost to the second.
     var cost: Int32
     /// The queue heap (channel, minimum level of the cell's `skillA`) this bucket sits in within its cells.
     var queue: Int32
@@ -218,15 +219,19 @@ struct Bucket: Sendable {
     /// refiling of the bucket two cache misses on their headers.)
     var queueCells: Int32 = 0
     var queueCellCount: Int32 = 0
-    var live = 0
-    /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
-    /// this, no idle agent can take a contact of this bucket.
-    var excludedLive = 0
-    var registered = false
     /// Where the cells searched for idle agents for this bucket start in `Router.bucketAgentCells`:
     /// their count, then the cells. (An array per bucket cost the search for idle agents a cache
     /// miss on its header, a tenth of `findAgent`'s time.)
     var agentCells: Int32 = 0
+    var registered = false
+    /// The key requires more than one skill: an agent in one of its cells may still lack a level
+    /// (`Router.meets`). With one, being in the cell's queue at its level says the agent meets it.
+    let requiresSeveralSkills: Bool
+    var live = 0
+    /// Live contacts that bar one agent for a cooldown (`excludedAgent`); while `live` exceeds
+    /// this, no idle agent can take a contact of this bucket.
+    var excludedLive = 0
+    var key: BucketKey
     var lastDeparture: Instant? = nil
     /// Smoothed microseconds between contacts leaving this bucket, for estimated wait.
     var departureGap: Double = 0
@@ -234,6 +239,13 @@ struct Bucket: Sendable {
     /// waiting contact of the bucket ahead of it, so its position is known without a walk: the
     /// usual case of a new arrival at the back of a long line.
     var backOfLine = OrderKey(key: .min, id: 0)
+
+    init(key: BucketKey, cost: Int32, queue: Int32) {
+        self.key = key
+        self.cost = cost
+        self.queue = queue
+        requiresSeveralSkills = key.requirements[1] != 0
+    }
 }
 
 /// A cell of the index: one language and up to two skills (`skillB` 0 for one, both 0 for none).

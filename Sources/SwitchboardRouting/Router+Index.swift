@@ -1071,8 +1071,7 @@ extension Router {
             // the agent meets: the profile's mask holds only the levels it meets
             // (`profileQueueMask`), and its language is the cell's. Only more skills need a look
             // at the levels, its profile's (in cache, where the agent's row was a miss).
-            let requirements = buckets[Int(b)].key.requirements
-            guard requirements[1] == 0 || meets(slot, profile: profile, requirements) else { continue }
+            guard !buckets[Int(b)].requiresSeveralSkills || meets(slot, profile: profile, buckets[Int(b)].key.requirements) else { continue }
             if tooBig { headLooks += 1 }
             look(at: b, &self)
         }

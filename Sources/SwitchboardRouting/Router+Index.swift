@@ -1009,7 +1009,7 @@ extension Router {
                 if waiting == 0 { continue }
                 let top = 63 &- waiting.leadingZeroBitCount
                 let single = waiting & (waiting &- 1) == 0
-                var key = queueTops[base &+ top &* 4 &+ channel]
+                var key = queueTops[base &+ top &* 4 &+ channel]  // `topIndex`, with `base` once per cell
                 if !single {
                     var rest = waiting & ~(UInt64(1) << UInt64(top))
                     while rest != 0 {

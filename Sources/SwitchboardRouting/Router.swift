@@ -149,8 +149,8 @@ public struct Router: Sendable {
     var idleHeld: [AgentKey] = []
     /// Stale memberships the walk met (cell heap, member), put right once the walk is over.
     var idleRepairs: [(heap: Int32, member: Int32)] = []
-    /// Per cell, which queue heaps hold any bucket; and each queue heap's first key (cell × 40 + queue).
-    /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines.
+    /// Dense copies of what the cells hold, so the freed-capacity search reads a few cache lines:
+    /// per cell, which queue heaps hold any bucket (bit channel × 10 + level − 1).
     var cellNonEmpty: [UInt64] = []
     /// Each queue heap's first key, by level then channel (`topIndex(cell:queue:)`: cell × 40 +
     /// (level − 1) × 4 + channel), so the four channels of a level sit side by side: most lines

@@ -127,7 +127,7 @@ struct Signature: Sendable {
 /// is placed before any relaxation, and its skills as scoring reads them. The signature itself is
 /// 160 bytes over three cache lines, read in no order from a few thousand: a cache miss or two on
 /// most arrivals, where these, dense, stay in cache.
-struct SignatureSummary: Sendable {
+struct SignatureSummary: Sendable, Equatable {
     /// `stepBuckets[0]`, and the first step whose bucket differs from it (`stepBuckets.count`: none).
     var firstBucket: Int32
     var firstChange: Int32
@@ -149,10 +149,6 @@ struct SignatureSummary: Sendable {
         complete = key.required[2] == 0 && key.preferred[1] == 0
     }
 
-    static func == (a: Self, b: Self) -> Bool {
-        a.firstBucket == b.firstBucket && a.firstChange == b.firstChange && a.required0 == b.required0
-            && a.required1 == b.required1 && a.preferred0 == b.preferred0 && a.complete == b.complete
-    }
 }
 
 /// Effective requirements at one relaxation step: the unit of waiting.

@@ -14,7 +14,7 @@ extension Router {
     public func invariantViolations(at now: Instant) -> [String] {
         var problems: [String] = []
         if signatureSummaries.count != signatures.count { problems.append("\(signatures.count) signatures but \(signatureSummaries.count) summaries") }
-        for (i, sig) in zip(signatures.indices, signatures) where i < signatureSummaries.count && !(signatureSummaries[i] == SignatureSummary(sig)) {
+        for (i, sig) in zip(signatures.indices, signatures) where i < signatureSummaries.count && signatureSummaries[i] != SignatureSummary(sig) {
             problems.append("signature \(i)'s summary disagrees with the signature")
         }
         var holder: [Int32: Int32] = [:]

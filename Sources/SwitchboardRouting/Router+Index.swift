@@ -662,32 +662,30 @@ extension Router {
         var fit = 0.0
         var n = 0
         var preferred = 0
+        /// A required skill `v` (packed: skill << 8 | level) into the fit; a preferred one counted if met.
+        @inline(__always) func require(_ v: UInt32) {
+            fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
+            n += 1
+        }
+        @inline(__always) func prefer(_ v: UInt32) {
+            if level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+        }
         if skills.complete {
             // Every skill there is, from the dense copy (the same sums in the same order).
-            var v = skills.required0
-            if v != 0 {
-                fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
-                n = 1
-                v = skills.required1
-                if v != 0 {
-                    fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
-                    n = 2
-                }
+            if skills.required0 != 0 {
+                require(skills.required0)
+                if skills.required1 != 0 { require(skills.required1) }
             }
-            v = skills.preferred0
-            if v != 0 && level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+            if skills.preferred0 != 0 { prefer(skills.preferred0) }
         } else {
             let sig = signatures[Int(c.signature)].key
             for i in 0..<16 {
-                let v = sig.required[i]
-                if v == 0 { break }
-                fit += Double(level(agentSlot, profile: p, Int32(v >> 8)) - Int(v & 0xFF))
-                n += 1
+                if sig.required[i] == 0 { break }
+                require(sig.required[i])
             }
             for i in 0..<16 {
-                let v = sig.preferred[i]
-                if v == 0 { break }
-                if level(agentSlot, profile: p, Int32(v >> 8)) >= Int(v & 0xFF) { preferred += 1 }
+                if sig.preferred[i] == 0 { break }
+                prefer(sig.preferred[i])
             }
         }
         var s = n > 0 ? w.skillLevel * fit / Double(n) : 0
